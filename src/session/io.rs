@@ -1,0 +1,807 @@
+//! The I/O thread: connects, performs the handshake, re-attaches the session, re-sends credentials and
+//! watches, then moves requests out and replies in, in batches (one write for every queued request, every
+//! complete frame parsed from one read). It owns the socket and the watch registry; nothing else locks
+//! per request but the submission queue.
+
+use super::transport::{self, Transport};
+use super::{Action, Outgoing, Phase, Reply, Shared, Sink};
+use crate::dispatch::Job;
+use crate::error::Error;
+use crate::hosts::{HostCycle, HostPort};
+use crate::proto::{self, op, xid, ConnectRequest, ConnectResponse, JuteWrite, Reader, ReplyHeader, WatcherEvent};
+use crate::retry::Backoff;
+use crate::state::State;
+use crate::watch::{AddWatchMode, Delivery, EventType, PendingWatch, WatchRegistry, WatcherType};
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const READ_CHUNK: usize = 64 * 1024;
+/// How long close waits for the server to confirm closeSession.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+pub(crate) fn run(shared: Arc<Shared>) {
+    IoLoop::new(shared).run();
+}
+
+/// A request sent and waiting for its reply (replies come back in send order).
+struct InFlight {
+    xid: i32,
+    action: Action,
+    sink: Sink,
+}
+
+/// Why serving a connection ended.
+enum Ended {
+    Closed,
+    Lost(String),
+    AuthFailed(Error),
+    ReadWriteServerFound(HostPort, SocketAddr),
+}
+
+enum HandshakeFailure {
+    Expired,
+    Failed(String),
+}
+
+struct IoLoop {
+    shared: Arc<Shared>,
+    hosts: HostCycle,
+    session_id: i64,
+    password: Vec<u8>,
+    last_zxid: i64,
+    /// Whether the session came from a read-write server (a read-only server's session is local to it).
+    session_is_global: bool,
+    auth: Vec<(String, Vec<u8>)>,
+    watches: WatchRegistry,
+    in_flight: VecDeque<InFlight>,
+    auth_waiters: VecDeque<Option<Sink>>,
+    spare_queue: VecDeque<Outgoing>,
+    next_xid: i32,
+    rbuf: Vec<u8>,
+    rstart: usize,
+    rend: usize,
+    wbuf: Vec<u8>,
+    wpos: usize,
+    deliveries: Vec<Delivery>,
+    events_pushed: bool,
+    ping_outstanding: bool,
+    close_xid: Option<i32>,
+    close_done: bool,
+}
+
+impl IoLoop {
+    fn new(shared: Arc<Shared>) -> Self {
+        let (session_id, password) = {
+            let st = shared.status.lock();
+            (st.session_id, st.password.clone())
+        };
+        let hosts = HostCycle::new(shared.hosts.lock().clone(), shared.config.randomize_hosts);
+        IoLoop {
+            hosts,
+            session_id,
+            password,
+            last_zxid: 0,
+            session_is_global: true,
+            auth: shared.config.auth.clone(),
+            watches: WatchRegistry::default(),
+            in_flight: VecDeque::new(),
+            auth_waiters: VecDeque::new(),
+            spare_queue: VecDeque::new(),
+            next_xid: 1,
+            rbuf: vec![0; READ_CHUNK],
+            rstart: 0,
+            rend: 0,
+            wbuf: Vec::with_capacity(READ_CHUNK),
+            wpos: 0,
+            deliveries: Vec::new(),
+            events_pushed: false,
+            ping_outstanding: false,
+            close_xid: None,
+            close_done: false,
+            shared,
+        }
+    }
+
+    fn closing(&self) -> bool {
+        self.shared.submissions.lock().closing
+    }
+
+    fn run(mut self) {
+        let mut backoff = Backoff::new(&self.shared.config.connection_retry);
+        loop {
+            if self.closing() {
+                break;
+            }
+            if self.shared.hosts_changed.swap(false, std::sync::atomic::Ordering::AcqRel) {
+                self.hosts.set_hosts(self.shared.hosts.lock().clone());
+            }
+            let Some((host, addr)) = self.hosts.next_addr() else {
+                let delay = backoff.next_delay().unwrap_or(self.shared.config.connection_retry.max_delay);
+                self.sleep(delay);
+                continue;
+            };
+            match self.handshake(&host, addr) {
+                Ok((conn, resp)) => {
+                    backoff.reset();
+                    match self.serve(conn, &host, resp) {
+                        Ended::Closed => break,
+                        Ended::Lost(reason) => self.connection_lost(reason),
+                        Ended::AuthFailed(e) => {
+                            self.auth_failed(e);
+                            self.wait_for_close();
+                            break;
+                        }
+                        Ended::ReadWriteServerFound(rw_host, rw) => {
+                            info!("read-write server {rw_host} found; leaving the read-only server {host}");
+                            self.connection_lost(format!("switching from read-only {host} to read-write {rw_host}"));
+                            self.hosts.prefer(rw_host, rw);
+                        }
+                    }
+                }
+                Err(HandshakeFailure::Expired) => self.session_expired(),
+                Err(HandshakeFailure::Failed(reason)) => {
+                    debug!("cannot connect to {host} ({addr}): {reason}");
+                    self.shared.status.lock().last_error =
+                        Some(Error::ConnectionLoss(format!("cannot connect to {host}: {reason}")));
+                }
+            }
+        }
+        self.finish();
+    }
+
+    /// Sleeps up to `d`, returning early when the client closes.
+    fn sleep(&self, d: Duration) {
+        let end = Instant::now() + d;
+        loop {
+            let now = Instant::now();
+            if now >= end || self.closing() {
+                return;
+            }
+            poll_fds(&mut [pollfd(self.shared.waker.fd(), libc::POLLIN)], end - now);
+            self.shared.clear_wake();
+        }
+    }
+
+    fn wait_for_close(&self) {
+        while !self.closing() {
+            self.sleep(Duration::from_secs(3600));
+        }
+    }
+
+    fn connect_timeout(&self) -> Duration {
+        self.shared.config.connect_timeout.unwrap_or_else(|| {
+            self.shared.config.session_timeout / self.hosts.host_count().max(1) as u32
+        })
+    }
+
+    fn handshake(&mut self, host: &HostPort, addr: SocketAddr) -> Result<(Box<dyn Transport>, ConnectResponse), HandshakeFailure> {
+        let failed = |e: std::io::Error| HandshakeFailure::Failed(e.to_string());
+        let mut conn = transport::connect(host, addr, self.connect_timeout()).map_err(failed)?;
+        let session_id = if self.session_is_global { self.session_id } else { 0 };
+        let frame = ConnectRequest {
+            last_zxid_seen: self.last_zxid,
+            timeout_ms: self.shared.config.session_timeout.as_millis().min(i32::MAX as u128) as i32,
+            session_id,
+            password: &self.password,
+            read_only: self.shared.config.read_only,
+        }
+        .to_frame();
+        conn.write_all(&frame).map_err(failed)?;
+        let mut len = [0u8; 4];
+        conn.read_exact(&mut len).map_err(failed)?;
+        let len = i32::from_be_bytes(len);
+        if !(16..=1024).contains(&len) {
+            return Err(HandshakeFailure::Failed(format!("bad handshake reply length {len}")));
+        }
+        let mut body = vec![0u8; len as usize];
+        conn.read_exact(&mut body).map_err(failed)?;
+        let resp = ConnectResponse::decode(&body).map_err(|e| HandshakeFailure::Failed(e.to_string()))?;
+        if resp.timeout_ms <= 0 {
+            return Err(HandshakeFailure::Expired);
+        }
+        conn.set_nonblocking().map_err(failed)?;
+        Ok((conn, resp))
+    }
+
+    fn serve(&mut self, mut conn: Box<dyn Transport>, host: &HostPort, resp: ConnectResponse) -> Ended {
+        self.session_id = resp.session_id;
+        self.password = resp.password.clone();
+        self.session_is_global = !resp.read_only;
+        let timeout = Duration::from_millis(resp.timeout_ms as u64);
+        {
+            let mut st = self.shared.status.lock();
+            st.session_id = resp.session_id;
+            st.password = resp.password;
+            st.negotiated_timeout_ms = resp.timeout_ms;
+            st.server = Some(host.clone());
+            st.last_error = None;
+        }
+        debug!("connected to {host}, session 0x{:x}, timeout {} ms", self.session_id, resp.timeout_ms);
+        self.prime();
+        self.shared.submissions.lock().phase = Phase::Connected;
+        self.set_state(if resp.read_only { State::ConnectedReadOnly } else { State::Connected });
+        self.drain_submissions();
+
+        let read_timeout = timeout * 2 / 3;
+        let ping_every = timeout / 3;
+        let mut last_recv = Instant::now();
+        let mut last_send = Instant::now();
+        let mut close_deadline: Option<Instant> = None;
+        self.ping_outstanding = false;
+        self.close_done = false;
+        let mut ro_probe = if resp.read_only { Some(ReadWriteProbe::new()) } else { None };
+        loop {
+            if self.wpos < self.wbuf.len() {
+                match self.flush(conn.as_mut()) {
+                    Ok(true) => last_send = Instant::now(),
+                    Ok(false) => {}
+                    Err(reason) => return Ended::Lost(reason),
+                }
+            }
+            self.notify_events();
+            let now = Instant::now();
+            if now >= last_recv + read_timeout {
+                return Ended::Lost(format!("no reply from {host} for {} ms", read_timeout.as_millis()));
+            }
+            if let Some(d) = close_deadline {
+                if now >= d {
+                    debug!("closeSession not confirmed in time");
+                    return Ended::Closed;
+                }
+            }
+            if !self.ping_outstanding && close_deadline.is_none() && now >= last_send + ping_every {
+                let mut f = proto::start_frame(xid::PING, op::PING, 0);
+                proto::patch_length(&mut f);
+                self.wbuf.extend_from_slice(&f);
+                self.ping_outstanding = true;
+                continue;
+            }
+            if let Some(probe) = ro_probe.as_mut() {
+                if let Some((rw_host, rw)) = probe.poll(&self.hosts_list(), host, &self.shared) {
+                    return Ended::ReadWriteServerFound(rw_host, rw);
+                }
+            }
+            let mut deadline = last_recv + read_timeout;
+            if !self.ping_outstanding {
+                deadline = deadline.min(last_send + ping_every);
+            }
+            if let Some(d) = close_deadline {
+                deadline = deadline.min(d);
+            }
+            if let Some(probe) = &ro_probe {
+                deadline = deadline.min(probe.next_check());
+            }
+            let wait = if conn.has_buffered_input() { Duration::ZERO } else { deadline.saturating_duration_since(now) };
+            let want_write = self.wpos < self.wbuf.len();
+            let mut fds = [
+                pollfd(conn.fd(), libc::POLLIN | if want_write { libc::POLLOUT } else { 0 }),
+                pollfd(self.shared.waker.fd(), libc::POLLIN),
+            ];
+            poll_fds(&mut fds, wait);
+            if fds[1].revents != 0 {
+                self.shared.clear_wake();
+                let closing = self.closing();
+                self.drain_submissions();
+                if closing && close_deadline.is_none() {
+                    self.send_close();
+                    close_deadline = Some(Instant::now() + CLOSE_WAIT.min(timeout));
+                }
+            }
+            if fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 || conn.has_buffered_input() {
+                match self.read_frames(conn.as_mut()) {
+                    Ok(true) => last_recv = Instant::now(),
+                    Ok(false) => {}
+                    Err(ended) => return ended,
+                }
+                if self.close_done {
+                    return Ended::Closed;
+                }
+            }
+        }
+    }
+
+    fn hosts_list(&self) -> Vec<HostPort> {
+        self.shared.hosts.lock().clone()
+    }
+
+    /// Credentials and watches go first on a new connection, before any queued request.
+    fn prime(&mut self) {
+        self.wbuf.clear();
+        self.wpos = 0;
+        self.rstart = 0;
+        self.rend = 0;
+        for (scheme, credentials) in &self.auth {
+            let f = auth_frame(scheme, credentials);
+            self.wbuf.extend_from_slice(&f);
+            self.auth_waiters.push_back(None);
+        }
+        let paths = self.watches.paths();
+        if !paths.is_empty() {
+            for f in paths.to_frames(self.last_zxid) {
+                self.wbuf.extend_from_slice(&f);
+            }
+        }
+    }
+
+    fn drain_submissions(&mut self) {
+        {
+            let mut s = self.shared.submissions.lock();
+            if s.phase != Phase::Connected {
+                return;
+            }
+            std::mem::swap(&mut s.queue, &mut self.spare_queue);
+        }
+        while let Some(out) = self.spare_queue.pop_front() {
+            self.send(out);
+        }
+    }
+
+    fn take_xid(&mut self) -> i32 {
+        let x = self.next_xid;
+        self.next_xid = if x == i32::MAX { 1 } else { x + 1 };
+        x
+    }
+
+    fn send(&mut self, out: Outgoing) {
+        let Outgoing { mut frame, action, sink } = out;
+        let action = match action {
+            Action::RemoveWatches { path, user_path, kind, local, remove } => {
+                if !self.watches.has(&path, kind) {
+                    return self.complete(sink, Err(Error::NoWatcher(user_path)));
+                }
+                if local {
+                    if remove {
+                        self.watches.remove(&path, &user_path, kind, &mut self.deliveries);
+                        self.deliver();
+                    }
+                    return self.complete(sink, Ok(Reply { zxid: 0, err: 0, body: Vec::new() }));
+                }
+                Action::RemoveWatches { path, user_path, kind, local, remove }
+            }
+            Action::RemovePersistent { id } => {
+                let chroot = self.shared.chroot.clone();
+                let removed = self.watches.remove_persistent(id, |p| chroot.to_user(p), &mut self.deliveries);
+                self.deliver();
+                match removed {
+                    None => return self.complete(sink, Err(Error::NoWatcher(format!("persistent watch #{id}")))),
+                    Some((_, _, false)) => return self.complete(sink, Ok(Reply { zxid: 0, err: 0, body: Vec::new() })),
+                    Some((path, mode, true)) => {
+                        let kind = match mode {
+                            AddWatchMode::Persistent => WatcherType::Persistent,
+                            AddWatchMode::PersistentRecursive => WatcherType::PersistentRecursive,
+                        };
+                        frame = proto::start_frame(0, op::REMOVE_WATCHES, path.len() + 8);
+                        frame.put_str(&path);
+                        frame.put_i32(kind as i32);
+                        proto::patch_length(&mut frame);
+                        Action::None
+                    }
+                }
+            }
+            Action::Auth { scheme, credentials } => {
+                frame[4..8].copy_from_slice(&xid::AUTH.to_be_bytes());
+                self.wbuf.extend_from_slice(&frame);
+                if !self.auth.iter().any(|(s, c)| *s == scheme && *c == credentials) {
+                    self.auth.push((scheme, credentials));
+                }
+                self.auth_waiters.push_back(Some(sink));
+                return;
+            }
+            other => other,
+        };
+        let x = self.take_xid();
+        frame[4..8].copy_from_slice(&x.to_be_bytes());
+        self.wbuf.extend_from_slice(&frame);
+        self.in_flight.push_back(InFlight { xid: x, action, sink });
+    }
+
+    fn send_close(&mut self) {
+        let x = self.take_xid();
+        let mut f = proto::start_frame(x, op::CLOSE_SESSION, 0);
+        proto::patch_length(&mut f);
+        self.wbuf.extend_from_slice(&f);
+        self.in_flight.push_back(InFlight { xid: x, action: Action::None, sink: Sink::Ignore });
+        self.close_xid = Some(x);
+    }
+
+    /// Writes as much as the socket takes. `Ok(true)` if anything was written.
+    fn flush(&mut self, conn: &mut dyn Transport) -> Result<bool, String> {
+        let mut wrote = false;
+        while self.wpos < self.wbuf.len() {
+            match conn.write(&self.wbuf[self.wpos..]) {
+                Ok(0) => return Err("the server closed the connection".into()),
+                Ok(n) => {
+                    self.wpos += n;
+                    wrote = true;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(format!("write to the server failed: {e}")),
+            }
+        }
+        if self.wpos == self.wbuf.len() {
+            self.wbuf.clear();
+            self.wpos = 0;
+        }
+        Ok(wrote)
+    }
+
+    /// Reads what is available and handles every complete frame. `Ok(true)` if anything arrived.
+    fn read_frames(&mut self, conn: &mut dyn Transport) -> Result<bool, Ended> {
+        let mut got = false;
+        loop {
+            if self.rend == self.rbuf.len() {
+                self.make_room(READ_CHUNK);
+            }
+            match conn.read(&mut self.rbuf[self.rend..]) {
+                Ok(0) => return Err(Ended::Lost("the server closed the connection".into())),
+                Ok(n) => {
+                    got = true;
+                    self.rend += n;
+                    let filled = self.rend == self.rbuf.len();
+                    self.process_frames()?;
+                    if !filled && !conn.has_buffered_input() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Ended::Lost(format!("read from the server failed: {e}"))),
+            }
+        }
+        Ok(got)
+    }
+
+    /// Makes at least `want` bytes of room after `rend`, moving unread bytes to the front first.
+    fn make_room(&mut self, want: usize) {
+        if self.rstart > 0 {
+            self.rbuf.copy_within(self.rstart..self.rend, 0);
+            self.rend -= self.rstart;
+            self.rstart = 0;
+        }
+        if self.rbuf.len() - self.rend < want {
+            self.rbuf.resize(self.rend + want, 0);
+        }
+    }
+
+    fn process_frames(&mut self) -> Result<(), Ended> {
+        let max = self.shared.config.max_frame_bytes;
+        let buf = std::mem::take(&mut self.rbuf);
+        let result = (|| {
+            loop {
+                let avail = self.rend - self.rstart;
+                if avail < 4 {
+                    return Ok(());
+                }
+                let s = self.rstart;
+                let len = i32::from_be_bytes([buf[s], buf[s + 1], buf[s + 2], buf[s + 3]]);
+                if len < ReplyHeader::LEN as i32 || len as usize > max {
+                    return Err(Ended::Lost(format!(
+                        "malformed frame from the server: length {len} (accepted: {}..={max})",
+                        ReplyHeader::LEN
+                    )));
+                }
+                let len = len as usize;
+                if avail < 4 + len {
+                    return Ok(());
+                }
+                self.handle_frame(&buf[s + 4..s + 4 + len])?;
+                self.rstart += 4 + len;
+            }
+        })();
+        self.rbuf = buf;
+        if self.rstart == self.rend {
+            self.rstart = 0;
+            self.rend = 0;
+        } else if result.is_ok() {
+            // A partial frame: make sure the whole of it fits.
+            let s = self.rstart;
+            if self.rend - s >= 4 {
+                let len = i32::from_be_bytes([self.rbuf[s], self.rbuf[s + 1], self.rbuf[s + 2], self.rbuf[s + 3]]) as usize;
+                if self.rbuf.len() - s < 4 + len {
+                    self.make_room(4 + len - (self.rend - self.rstart));
+                }
+            }
+        }
+        result
+    }
+
+    fn handle_frame(&mut self, frame: &[u8]) -> Result<(), Ended> {
+        let malformed = |e: Error| Ended::Lost(format!("malformed reply from the server: {e}"));
+        let mut r = Reader::new(frame);
+        let h = ReplyHeader::decode(&mut r).map_err(malformed)?;
+        if h.zxid > 0 {
+            self.last_zxid = h.zxid;
+        }
+        match h.xid {
+            xid::NOTIFICATION => {
+                let ev = WatcherEvent::decode(&mut r).map_err(malformed)?;
+                match EventType::from_wire(ev.event_type) {
+                    Some(t) => {
+                        let user_path = self.shared.chroot.strip(&ev.path).to_string();
+                        self.watches.route(t, &ev.path, &user_path, &mut self.deliveries);
+                        self.deliver();
+                    }
+                    None => debug!("ignoring event type {} state {}", ev.event_type, ev.state),
+                }
+            }
+            xid::PING => self.ping_outstanding = false,
+            xid::AUTH => {
+                let waiter = self.auth_waiters.pop_front().flatten();
+                if h.err != 0 {
+                    let e = Error::AuthFailed(format!("the server refused the credentials ({})", crate::error::code_name(h.err)));
+                    if let Some(s) = waiter {
+                        self.complete(s, Err(e.clone()));
+                    }
+                    return Err(Ended::AuthFailed(e));
+                }
+                if let Some(s) = waiter {
+                    self.complete(s, Ok(Reply { zxid: h.zxid, err: 0, body: Vec::new() }));
+                }
+            }
+            xid::SET_WATCHES => {
+                if h.err != 0 {
+                    warn!("the server refused to re-register watches: {}", crate::error::code_name(h.err));
+                }
+            }
+            x => {
+                let Some(f) = self.in_flight.pop_front() else {
+                    return Err(Ended::Lost(format!("reply with xid {x} while no request is in flight")));
+                };
+                if f.xid != x {
+                    let expected = f.xid;
+                    self.in_flight.push_front(f);
+                    return Err(Ended::Lost(format!("reply out of order: xid {x}, expected {expected}")));
+                }
+                match f.action {
+                    Action::Watch(w) => {
+                        if let Some(w) = self.watches.arm(w, h.err) {
+                            self.release(w);
+                        }
+                    }
+                    Action::RemoveWatches { path, user_path, kind, remove: true, .. } if h.err == 0 => {
+                        self.watches.remove(&path, &user_path, kind, &mut self.deliveries);
+                        self.deliver();
+                    }
+                    _ => {}
+                }
+                if self.close_xid == Some(x) {
+                    self.close_done = true;
+                }
+                let body = frame[ReplyHeader::LEN..].to_vec();
+                self.complete(f.sink, Ok(Reply { zxid: h.zxid, err: h.err, body }));
+            }
+        }
+        Ok(())
+    }
+
+    fn complete(&mut self, sink: Sink, result: Result<Reply, Error>) {
+        match sink {
+            Sink::Sync(slot) => slot.complete(result),
+            Sink::Async(f) => {
+                self.shared.events.push(Job::Reply(f, result));
+                self.events_pushed = true;
+            }
+            Sink::Ignore => {}
+        }
+    }
+
+    fn deliver(&mut self) {
+        for d in self.deliveries.drain(..) {
+            self.shared.events.push(Job::Watch(d));
+            self.events_pushed = true;
+        }
+    }
+
+    fn release(&mut self, w: PendingWatch) {
+        self.shared.events.push(Job::Release(w));
+        self.events_pushed = true;
+    }
+
+    fn notify_events(&mut self) {
+        if self.events_pushed {
+            self.events_pushed = false;
+            self.shared.events.notify();
+        }
+    }
+
+    /// Fails everything in flight; what was never sent stays queued for the next connection.
+    fn fail_in_flight(&mut self, e: &Error) {
+        while let Some(f) = self.in_flight.pop_front() {
+            if let Action::Watch(w) = f.action {
+                self.release(w);
+            }
+            self.complete(f.sink, Err(e.clone()));
+        }
+        while let Some(w) = self.auth_waiters.pop_front() {
+            if let Some(s) = w {
+                self.complete(s, Err(e.clone()));
+            }
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        self.rstart = 0;
+        self.rend = 0;
+    }
+
+    fn fail_queued(&mut self, phase: Phase, e: &Error) {
+        let queued = {
+            let mut s = self.shared.submissions.lock();
+            s.phase = phase;
+            std::mem::take(&mut s.queue)
+        };
+        for out in queued {
+            if let Action::Watch(w) = out.action {
+                self.release(w);
+            }
+            self.complete(out.sink, Err(e.clone()));
+        }
+    }
+
+    fn connection_lost(&mut self, reason: String) {
+        debug!("connection lost: {reason}");
+        let e = Error::ConnectionLoss(reason);
+        self.fail_in_flight(&e);
+        self.shared.submissions.lock().phase = Phase::Connecting;
+        self.shared.status.lock().last_error = Some(e);
+        self.set_state(State::Connecting);
+        self.notify_events();
+    }
+
+    fn session_expired(&mut self) {
+        info!("session 0x{:x} expired; starting a new session", self.session_id);
+        let e = Error::SessionExpired;
+        self.fail_in_flight(&e);
+        self.fail_queued(Phase::Lost, &e);
+        let chroot = self.shared.chroot.clone();
+        self.watches.terminate_all(EventType::SessionExpired, |p| chroot.to_user(p), &mut self.deliveries);
+        self.deliver();
+        self.session_id = 0;
+        self.password = vec![0; 16];
+        self.last_zxid = 0;
+        self.session_is_global = true;
+        {
+            let mut st = self.shared.status.lock();
+            st.session_id = 0;
+            st.password = vec![0; 16];
+            st.last_error = Some(e);
+        }
+        self.set_state(State::Expired);
+        self.notify_events();
+    }
+
+    fn auth_failed(&mut self, e: Error) {
+        warn!("{e}; the client stops connecting");
+        self.fail_in_flight(&e);
+        self.fail_queued(Phase::AuthFailed, &e);
+        self.shared.status.lock().last_error = Some(e);
+        self.set_state(State::AuthFailed);
+        self.notify_events();
+    }
+
+    fn finish(&mut self) {
+        self.fail_in_flight(&Error::Closing);
+        self.fail_queued(Phase::Closed, &Error::Closing);
+        let chroot = self.shared.chroot.clone();
+        self.watches.terminate_all(EventType::ClientClosed, |p| chroot.to_user(p), &mut self.deliveries);
+        self.deliver();
+        self.set_state(State::Closed);
+        self.shared.events.push(Job::Stop);
+        self.shared.events.notify();
+    }
+
+    fn set_state(&mut self, state: State) {
+        let ev = {
+            let mut st = self.shared.status.lock();
+            if st.state == state {
+                return;
+            }
+            let previous = st.kazoo;
+            st.state = state;
+            st.kazoo = state.kazoo(previous);
+            crate::state::StateEvent { state, kazoo_state: st.kazoo, previous_kazoo_state: previous }
+        };
+        self.shared.status_changed.notify_all();
+        self.shared.events.push(Job::State(ev));
+        self.events_pushed = true;
+    }
+}
+
+fn auth_frame(scheme: &str, credentials: &[u8]) -> Vec<u8> {
+    let mut f = proto::start_frame(xid::AUTH, op::AUTH, scheme.len() + credentials.len() + 12);
+    f.put_i32(0);
+    f.put_str(scheme);
+    f.put_buffer(Some(credentials));
+    proto::patch_length(&mut f);
+    f
+}
+
+fn pollfd(fd: i32, events: i16) -> libc::pollfd {
+    libc::pollfd { fd, events, revents: 0 }
+}
+
+fn poll_fds(fds: &mut [libc::pollfd], wait: Duration) {
+    let ms = wait.as_millis().min(i32::MAX as u128) as i32;
+    // Round up so a sub-millisecond wait does not spin.
+    let ms = if ms == 0 && !wait.is_zero() { 1 } else { ms };
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    if rc < 0 {
+        for f in fds.iter_mut() {
+            f.revents = 0;
+        }
+    }
+}
+
+/// While connected to a read-only server: asks the other servers, now and then, whether they are
+/// read-write (`isro` answers `rw`). The probe runs on a short-lived thread so the session never stalls.
+struct ReadWriteProbe {
+    interval: Duration,
+    next: Instant,
+    running: Option<mpsc::Receiver<Option<(HostPort, SocketAddr)>>>,
+}
+
+impl ReadWriteProbe {
+    const FIRST: Duration = Duration::from_millis(200);
+    const MAX: Duration = Duration::from_secs(60);
+
+    fn new() -> Self {
+        ReadWriteProbe { interval: Self::FIRST, next: Instant::now() + Self::FIRST, running: None }
+    }
+
+    fn next_check(&self) -> Instant {
+        if self.running.is_some() {
+            Instant::now() + Duration::from_millis(50)
+        } else {
+            self.next
+        }
+    }
+
+    fn poll(&mut self, hosts: &[HostPort], current: &HostPort, shared: &Arc<Shared>) -> Option<(HostPort, SocketAddr)> {
+        if let Some(rx) = &self.running {
+            match rx.try_recv() {
+                Ok(found) => {
+                    self.running = None;
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) => return None,
+                Err(mpsc::TryRecvError::Disconnected) => self.running = None,
+            }
+        }
+        if Instant::now() < self.next {
+            return None;
+        }
+        self.next = Instant::now() + self.interval;
+        self.interval = (self.interval * 2).min(Self::MAX);
+        let others: Vec<HostPort> = hosts.iter().filter(|h| *h != current).cloned().collect();
+        if others.is_empty() {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel();
+        let shared = shared.clone();
+        let spawned = std::thread::Builder::new().name("zkrs-rw-probe".into()).spawn(move || {
+            let found = others.iter().find_map(|h| {
+                let reply = crate::fourlw::command_to(h, "isro", Duration::from_millis(500)).ok()?;
+                if reply.trim() == "rw" {
+                    use std::net::ToSocketAddrs;
+                    let addr = (h.host.as_str(), h.port).to_socket_addrs().ok()?.next()?;
+                    Some((h.clone(), addr))
+                } else {
+                    None
+                }
+            });
+            let _ = tx.send(found);
+            shared.wake();
+        });
+        if spawned.is_ok() {
+            self.running = Some(rx);
+        }
+        None
+    }
+}
+

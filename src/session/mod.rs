@@ -1,0 +1,210 @@
+//! The session: state shared between the API and the I/O thread, the submission queue, and the
+//! handoff of replies to waiting callers.
+
+pub(crate) mod io;
+pub(crate) mod transport;
+
+use crate::config::Config;
+use crate::dispatch::{EventQueue, ReplyFn};
+use crate::error::{Error, Result};
+use crate::hosts::HostPort;
+use crate::path::Chroot;
+use crate::state::{KazooState, State};
+use crate::watch::{PendingWatch, WatcherType};
+use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A reply as it came from the server: the header's zxid and error code, and the body after the header.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub zxid: i64,
+    pub err: i32,
+    pub body: Vec<u8>,
+}
+
+/// Where a reply goes.
+pub(crate) enum Sink {
+    /// A caller blocked in a sync call; completed straight from the I/O thread.
+    Sync(Arc<SyncSlot>),
+    /// An async callback; run by the dispatcher.
+    Async(ReplyFn),
+    Ignore,
+}
+
+/// What the I/O thread does besides sending the frame.
+pub(crate) enum Action {
+    None,
+    /// Arm (or release) this watch when the reply arrives.
+    Watch(PendingWatch),
+    /// `remove_watches`/`check_watches`: checked against the registry first; `local` never reaches the server.
+    RemoveWatches { path: String, user_path: String, kind: WatcherType, local: bool, remove: bool },
+    /// Remove one persistent watcher; the server watch goes only with the last one.
+    RemovePersistent { id: u64 },
+    /// Remember the credentials for reconnects, send with the auth xid.
+    Auth { scheme: String, credentials: Vec<u8> },
+}
+
+/// A request waiting to be sent. `frame` is complete but for the xid, which the I/O thread assigns.
+pub(crate) struct Outgoing {
+    pub frame: Vec<u8>,
+    pub action: Action,
+    pub sink: Sink,
+}
+
+/// A one-shot slot a sync caller waits on.
+#[derive(Default)]
+pub(crate) struct SyncSlot {
+    value: Mutex<Option<Result<Reply>>>,
+    ready: Condvar,
+}
+
+impl SyncSlot {
+    pub fn complete(&self, r: Result<Reply>) {
+        *self.value.lock() = Some(r);
+        self.ready.notify_one();
+    }
+
+    pub fn wait(&self) -> Result<Reply> {
+        let mut v = self.value.lock();
+        loop {
+            if let Some(r) = v.take() {
+                return r;
+            }
+            self.ready.wait(&mut v);
+        }
+    }
+}
+
+/// What submitters may do, decided by the I/O thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Not connected yet, or reconnecting within the session: requests queue (bounded).
+    Connecting,
+    Connected,
+    /// The session expired and no new one exists yet: requests fail at once.
+    Lost,
+    AuthFailed,
+    Closed,
+}
+
+pub(crate) struct Submissions {
+    pub queue: VecDeque<Outgoing>,
+    pub phase: Phase,
+    pub closing: bool,
+}
+
+/// The connection status the API reads.
+#[derive(Debug, Clone)]
+pub(crate) struct Status {
+    pub state: State,
+    pub kazoo: KazooState,
+    pub session_id: i64,
+    pub password: Vec<u8>,
+    pub negotiated_timeout_ms: i32,
+    pub server: Option<HostPort>,
+    pub last_error: Option<Error>,
+}
+
+/// Everything the API threads and the I/O thread share.
+pub(crate) struct Shared {
+    pub id: u64,
+    pub config: Config,
+    pub chroot: Chroot,
+    pub hosts: Mutex<Vec<HostPort>>,
+    pub hosts_changed: AtomicBool,
+    pub submissions: Mutex<Submissions>,
+    pub waker: crate::dispatch::EventFd,
+    wake_pending: AtomicBool,
+    pub status: Mutex<Status>,
+    pub status_changed: Condvar,
+    pub events: EventQueue,
+}
+
+impl Shared {
+    pub fn new(id: u64, config: Config, chroot: Chroot, hosts: Vec<HostPort>) -> Result<Shared> {
+        let poll = config.dispatch == crate::config::DispatchMode::Poll;
+        let sys = |e: std::io::Error| Error::Server { code: crate::error::codes::SYSTEM_ERROR, path: format!("eventfd: {e}") };
+        let (session_id, password) = config.client_id.clone().unwrap_or((0, vec![0; 16]));
+        Ok(Shared {
+            id,
+            chroot,
+            hosts: Mutex::new(hosts),
+            hosts_changed: AtomicBool::new(false),
+            submissions: Mutex::new(Submissions { queue: VecDeque::new(), phase: Phase::Connecting, closing: false }),
+            waker: crate::dispatch::EventFd::new().map_err(sys)?,
+            wake_pending: AtomicBool::new(false),
+            status: Mutex::new(Status {
+                state: State::Connecting,
+                kazoo: KazooState::Lost,
+                session_id,
+                password,
+                negotiated_timeout_ms: 0,
+                server: None,
+                last_error: None,
+            }),
+            status_changed: Condvar::new(),
+            events: EventQueue::new(id, poll).map_err(sys)?,
+            config,
+        })
+    }
+
+    /// Queues a request for the I/O thread, or refuses it with the reason.
+    pub fn submit(&self, out: Outgoing) -> Result<()> {
+        {
+            let mut s = self.submissions.lock();
+            if s.closing {
+                return Err(if s.phase == Phase::Closed { Error::Closed } else { Error::Closing });
+            }
+            match s.phase {
+                Phase::Connected => {}
+                Phase::Connecting => {
+                    if s.queue.len() >= self.config.max_queued_requests {
+                        return Err(Error::QueueFull(s.queue.len()));
+                    }
+                }
+                Phase::Lost => return Err(Error::SessionExpired),
+                Phase::AuthFailed => return Err(Error::AuthFailed("the server refused the client's credentials".into())),
+                Phase::Closed => return Err(Error::Closed),
+            }
+            s.queue.push_back(out);
+        }
+        self.wake();
+        Ok(())
+    }
+
+    /// Wakes the I/O thread; one eventfd write per batch of submissions.
+    pub fn wake(&self) {
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            self.waker.signal();
+        }
+    }
+
+    /// Called by the I/O thread when it handles the wake-up, before it drains the queue.
+    pub fn clear_wake(&self) {
+        self.waker.reset();
+        self.wake_pending.store(false, Ordering::Release);
+    }
+
+    /// Waits until the client is connected, refused, closed or `timeout` passed.
+    pub fn wait_connected(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut st = self.status.lock();
+        loop {
+            match st.state {
+                State::Connected | State::ConnectedReadOnly => return Ok(()),
+                State::AuthFailed => {
+                    return Err(st.last_error.clone().unwrap_or_else(|| Error::AuthFailed("credentials refused".into())))
+                }
+                State::Closed => return Err(Error::Closed),
+                State::Connecting | State::Expired => {}
+            }
+            if self.status_changed.wait_until(&mut st, deadline).timed_out() {
+                let why = st.last_error.as_ref().map(|e| format!(": last error: {e}")).unwrap_or_default();
+                return Err(Error::Timeout(format!("not connected after {} ms{why}", timeout.as_millis())));
+            }
+        }
+    }
+}
