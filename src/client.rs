@@ -5,6 +5,7 @@
 use crate::acl::Acl;
 use crate::config::{Config, DispatchMode};
 use crate::error::{Error, Result};
+use crate::future::ZkFuture;
 use crate::hosts::{ConnectString, HostPort};
 use crate::ops::{self, check_ttl, ClientInfo, CreateMode, CreateOptions, Created, Decode, Request};
 use crate::path::{validate_path, Chroot};
@@ -530,6 +531,17 @@ impl Client {
             .find_map(|l| l.strip_prefix("zookeeper.version="))
             .map(|v| v.split(['-', ',']).next().unwrap_or(v).trim().to_string())
             .ok_or_else(|| Error::Marshalling("no zookeeper.version in the envi reply".into()))
+    }
+
+    /// Turns any `_async` call into a future:
+    /// `zk.future(|cb| zk.get_data_async("/a", None, cb))`.
+    pub fn future<T: Send + 'static>(
+        &self,
+        start: impl FnOnce(Box<dyn FnOnce(Result<T>) + Send>) -> Result<()>,
+    ) -> Result<ZkFuture<T>> {
+        let f = ZkFuture::new(self.inner.shared.clone());
+        start(Box::new(f.completer()))?;
+        Ok(f)
     }
 
     /// Runs `f` under `policy` (kazoo's `client.retry`).

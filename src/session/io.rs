@@ -358,7 +358,7 @@ impl IoLoop {
                         self.watches.remove(&path, &user_path, kind, &mut self.deliveries);
                         self.deliver();
                     }
-                    return self.complete(sink, Ok(Reply { zxid: 0, err: 0, body: Vec::new() }));
+                    return self.complete(sink, Ok(Reply { err: 0, body: Vec::new() }));
                 }
                 Action::RemoveWatches { path, user_path, kind, local, remove }
             }
@@ -368,7 +368,7 @@ impl IoLoop {
                 self.deliver();
                 match removed {
                     None => return self.complete(sink, Err(Error::NoWatcher(format!("persistent watch #{id}")))),
-                    Some((_, _, false)) => return self.complete(sink, Ok(Reply { zxid: 0, err: 0, body: Vec::new() })),
+                    Some((_, _, false)) => return self.complete(sink, Ok(Reply { err: 0, body: Vec::new() })),
                     Some((path, mode, true)) => {
                         let kind = match mode {
                             AddWatchMode::Persistent => WatcherType::Persistent,
@@ -540,7 +540,7 @@ impl IoLoop {
                     return Err(Ended::AuthFailed(e));
                 }
                 if let Some(s) = waiter {
-                    self.complete(s, Ok(Reply { zxid: h.zxid, err: 0, body: Vec::new() }));
+                    self.complete(s, Ok(Reply { err: 0, body: Vec::new() }));
                 }
             }
             xid::SET_WATCHES => {
@@ -573,7 +573,7 @@ impl IoLoop {
                     self.close_done = true;
                 }
                 let body = frame[ReplyHeader::LEN..].to_vec();
-                self.complete(f.sink, Ok(Reply { zxid: h.zxid, err: h.err, body }));
+                self.complete(f.sink, Ok(Reply { err: h.err, body }));
             }
         }
         Ok(())

@@ -17,10 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A reply as it came from the server: the header's zxid and error code, and the body after the header.
+/// A reply as it came from the server: the header's error code and the body after the header.
 #[derive(Debug)]
 pub(crate) struct Reply {
-    pub zxid: i64,
     pub err: i32,
     pub body: Vec<u8>,
 }
