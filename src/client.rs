@@ -91,9 +91,17 @@ impl Client {
             }
             if !t.started {
                 t.started = true;
-                let spawn_err = |e: std::io::Error| Error::Server { code: crate::error::codes::SYSTEM_ERROR, path: format!("cannot start a thread: {e}") };
+                let spawn_err = |e: std::io::Error| Error::Server {
+                    code: crate::error::codes::SYSTEM_ERROR,
+                    path: format!("cannot start a thread: {e}"),
+                };
                 let io_shared = self.inner.shared.clone();
-                t.io = Some(std::thread::Builder::new().name("zkrs-io".into()).spawn(move || session::io::run(io_shared)).map_err(spawn_err)?);
+                t.io = Some(
+                    std::thread::Builder::new()
+                        .name("zkrs-io".into())
+                        .spawn(move || session::io::run(io_shared))
+                        .map_err(spawn_err)?,
+                );
                 if self.shared().config.dispatch == DispatchMode::Thread {
                     let ev_shared = self.inner.shared.clone();
                     t.event = Some(
@@ -214,7 +222,11 @@ impl Client {
         req.decoder.decode(reply, &self.shared().chroot)
     }
 
-    fn call_async<D: Decode>(&self, req: Request<D>, cb: impl FnOnce(Result<D::Output>) + Send + 'static) -> Result<()> {
+    fn call_async<D: Decode>(
+        &self,
+        req: Request<D>,
+        cb: impl FnOnce(Result<D::Output>) + Send + 'static,
+    ) -> Result<()> {
         let shared = self.inner.shared.clone();
         let decoder = req.decoder;
         let sink = Sink::Async(Box::new(move |r| cb(r.and_then(|reply| decoder.decode(reply, &shared.chroot)))));
@@ -246,7 +258,13 @@ impl Client {
     }
 
     /// Async [`Client::create`]; `makepath` is done with sync calls on the dispatcher before the callback.
-    pub fn create_async(&self, path: &str, data: &[u8], opts: &CreateOptions, cb: impl FnOnce(Result<Created>) + Send + 'static) -> Result<()> {
+    pub fn create_async(
+        &self,
+        path: &str,
+        data: &[u8],
+        opts: &CreateOptions,
+        cb: impl FnOnce(Result<Created>) + Send + 'static,
+    ) -> Result<()> {
         let req = self.create_request(path, data, opts)?;
         if !opts.makepath {
             return self.call_async(req, cb);
@@ -286,7 +304,12 @@ impl Client {
         self.call(ops::exists(self.server_path(path, false)?, watch))
     }
 
-    pub fn exists_async(&self, path: &str, watch: Option<Watcher>, cb: impl FnOnce(Result<Option<Stat>>) + Send + 'static) -> Result<()> {
+    pub fn exists_async(
+        &self,
+        path: &str,
+        watch: Option<Watcher>,
+        cb: impl FnOnce(Result<Option<Stat>>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(ops::exists(self.server_path(path, false)?, watch), cb)
     }
 
@@ -295,7 +318,12 @@ impl Client {
         self.call(ops::get_data(self.server_path(path, false)?, watch))
     }
 
-    pub fn get_data_async(&self, path: &str, watch: Option<Watcher>, cb: impl FnOnce(Result<(Vec<u8>, Stat)>) + Send + 'static) -> Result<()> {
+    pub fn get_data_async(
+        &self,
+        path: &str,
+        watch: Option<Watcher>,
+        cb: impl FnOnce(Result<(Vec<u8>, Stat)>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(ops::get_data(self.server_path(path, false)?, watch), cb)
     }
 
@@ -305,7 +333,13 @@ impl Client {
         self.call(ops::set_data(self.server_path(path, false)?, data, version))
     }
 
-    pub fn set_data_async(&self, path: &str, data: &[u8], version: i32, cb: impl FnOnce(Result<Stat>) + Send + 'static) -> Result<()> {
+    pub fn set_data_async(
+        &self,
+        path: &str,
+        data: &[u8],
+        version: i32,
+        cb: impl FnOnce(Result<Stat>) + Send + 'static,
+    ) -> Result<()> {
         self.check_data(data)?;
         self.call_async(ops::set_data(self.server_path(path, false)?, data, version), cb)
     }
@@ -346,7 +380,12 @@ impl Client {
         self.call(ops::get_children(self.server_path(path, false)?, watch))
     }
 
-    pub fn get_children_async(&self, path: &str, watch: Option<Watcher>, cb: impl FnOnce(Result<(Vec<String>, Stat)>) + Send + 'static) -> Result<()> {
+    pub fn get_children_async(
+        &self,
+        path: &str,
+        watch: Option<Watcher>,
+        cb: impl FnOnce(Result<(Vec<String>, Stat)>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(ops::get_children(self.server_path(path, false)?, watch), cb)
     }
 
@@ -363,7 +402,13 @@ impl Client {
         self.call(ops::set_acl(self.server_path(path, false)?, acl, version))
     }
 
-    pub fn set_acl_async(&self, path: &str, acl: &[Acl], version: i32, cb: impl FnOnce(Result<Stat>) + Send + 'static) -> Result<()> {
+    pub fn set_acl_async(
+        &self,
+        path: &str,
+        acl: &[Acl],
+        version: i32,
+        cb: impl FnOnce(Result<Stat>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(ops::set_acl(self.server_path(path, false)?, acl, version), cb)
     }
 
@@ -402,7 +447,11 @@ impl Client {
         self.call(self.multi_request(txn)?)
     }
 
-    pub fn commit_async(&self, txn: Transaction, cb: impl FnOnce(Result<Vec<OpResult>>) + Send + 'static) -> Result<()> {
+    pub fn commit_async(
+        &self,
+        txn: Transaction,
+        cb: impl FnOnce(Result<Vec<OpResult>>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(self.multi_request(txn)?, cb)
     }
 
@@ -422,7 +471,11 @@ impl Client {
         self.call(self.multi_read_request(reads)?)
     }
 
-    pub fn multi_read_async(&self, reads: &[ReadOp], cb: impl FnOnce(Result<Vec<ReadResult>>) + Send + 'static) -> Result<()> {
+    pub fn multi_read_async(
+        &self,
+        reads: &[ReadOp],
+        cb: impl FnOnce(Result<Vec<ReadResult>>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(self.multi_read_request(reads)?, cb)
     }
 
@@ -437,7 +490,12 @@ impl Client {
         self.call(ops::get_all_children_number(self.server_path(path, false)?))
     }
 
-    fn add_watch_request(&self, path: &str, mode: AddWatchMode, watcher: PersistentWatcher) -> Result<(WatchId, Request<ops::UnitDecode>)> {
+    fn add_watch_request(
+        &self,
+        path: &str,
+        mode: AddWatchMode,
+        watcher: PersistentWatcher,
+    ) -> Result<(WatchId, Request<ops::UnitDecode>)> {
         let p = self.server_path(path, false)?;
         let id = NEXT_WATCH_ID.fetch_add(1, Ordering::Relaxed);
         Ok((WatchId(id), ops::add_watch(p, mode, id, watcher)))
@@ -445,7 +503,12 @@ impl Client {
 
     /// Adds a persistent (or persistent-recursive) watch: `watcher` runs for every event until the watch
     /// is removed, then once more with `PersistentWatchRemoved` (or a session/close terminal event).
-    pub fn add_watch(&self, path: &str, mode: AddWatchMode, watcher: impl Fn(crate::watch::WatchedEvent) + Send + Sync + 'static) -> Result<WatchId> {
+    pub fn add_watch(
+        &self,
+        path: &str,
+        mode: AddWatchMode,
+        watcher: impl Fn(crate::watch::WatchedEvent) + Send + Sync + 'static,
+    ) -> Result<WatchId> {
         let (id, req) = self.add_watch_request(path, mode, Arc::new(watcher))?;
         self.call(req)?;
         Ok(id)
@@ -474,7 +537,13 @@ impl Client {
         self.call(ops::remove_watches(self.server_path(path, false)?, path.to_string(), kind, local, true))
     }
 
-    pub fn remove_watches_async(&self, path: &str, kind: WatcherType, local: bool, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+    pub fn remove_watches_async(
+        &self,
+        path: &str,
+        kind: WatcherType,
+        local: bool,
+        cb: impl FnOnce(Result<()>) + Send + 'static,
+    ) -> Result<()> {
         self.call_async(ops::remove_watches(self.server_path(path, false)?, path.to_string(), kind, local, true), cb)
     }
 
@@ -489,7 +558,13 @@ impl Client {
     }
 
     /// Changes the ensemble's membership; `from_config` is the expected config version (-1: any).
-    pub fn reconfig(&self, joining: Option<&str>, leaving: Option<&str>, new_members: Option<&str>, from_config: i64) -> Result<(Vec<u8>, Stat)> {
+    pub fn reconfig(
+        &self,
+        joining: Option<&str>,
+        leaving: Option<&str>,
+        new_members: Option<&str>,
+        from_config: i64,
+    ) -> Result<(Vec<u8>, Stat)> {
         self.call(ops::reconfig(joining, leaving, new_members, from_config))
     }
 
@@ -507,7 +582,12 @@ impl Client {
         self.call(ops::add_auth(scheme, credentials))
     }
 
-    pub fn add_auth_async(&self, scheme: &str, credentials: &[u8], cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+    pub fn add_auth_async(
+        &self,
+        scheme: &str,
+        credentials: &[u8],
+        cb: impl FnOnce(Result<()>) + Send + 'static,
+    ) -> Result<()> {
         if scheme.is_empty() {
             return Err(Error::BadArguments("empty auth scheme".into()));
         }
@@ -519,9 +599,16 @@ impl Client {
         if cmd.len() != 4 || !cmd.bytes().all(|b| b.is_ascii_lowercase()) {
             return Err(Error::BadArguments(format!("{cmd:?} is not a four-letter word")));
         }
-        let server = self.shared().status.lock().server.clone().ok_or_else(|| Error::ConnectionLoss("not connected to any server".into()))?;
+        let server = self
+            .shared()
+            .status
+            .lock()
+            .server
+            .clone()
+            .ok_or_else(|| Error::ConnectionLoss("not connected to any server".into()))?;
         let timeout = self.shared().config.session_timeout.min(Duration::from_secs(10));
-        crate::fourlw::command_to(&server, cmd, timeout).map_err(|e| Error::ConnectionLoss(format!("{cmd} to {server}: {e}")))
+        crate::fourlw::command_to(&server, cmd, timeout)
+            .map_err(|e| Error::ConnectionLoss(format!("{cmd} to {server}: {e}")))
     }
 
     /// The current server's version, from `envi` (`3.8.0-...`).
@@ -579,11 +666,20 @@ fn close(shared: &Arc<Shared>, threads: &Mutex<Threads>) -> Result<()> {
         (t.io.take(), t.event.take(), t.started)
     };
     if !started {
-        // Never started: finish the I/O thread's work here.
-        shared.submissions.lock().phase = session::Phase::Closed;
-        let mut st = shared.status.lock();
-        st.state = State::Closed;
-        drop(st);
+        // Never started: answer what was queued here, on the caller's thread.
+        let queued = {
+            let mut s = shared.submissions.lock();
+            s.phase = session::Phase::Closed;
+            std::mem::take(&mut s.queue)
+        };
+        for out in queued {
+            match out.sink {
+                Sink::Sync(slot) => slot.complete(Err(Error::Closing)),
+                Sink::Async(f) => f(Err(Error::Closing)),
+                Sink::Ignore => {}
+            }
+        }
+        shared.status.lock().state = State::Closed;
         shared.status_changed.notify_all();
         return Ok(());
     }

@@ -58,7 +58,10 @@ impl Config {
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let bad = |reason: &str| Error::InvalidConfigValue { key: key.to_string(), reason: reason.to_string() };
         let ms = |v: &str| -> Result<Duration> {
-            v.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| bad("expected milliseconds (a non-negative integer)"))
+            v.trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| bad("expected milliseconds (a non-negative integer)"))
         };
         let boolean = |v: &str| -> Result<bool> {
             match v.trim().to_ascii_lowercase().as_str() {
@@ -86,7 +89,9 @@ impl Config {
             "read_only" => self.read_only = boolean(value)?,
             "randomize_hosts" => self.randomize_hosts = boolean(value)?,
             "auth" => {
-                let (scheme, cred) = value.split_once(':').ok_or_else(|| bad("expected scheme:credentials, e.g. digest:user:password"))?;
+                let (scheme, cred) = value
+                    .split_once(':')
+                    .ok_or_else(|| bad("expected scheme:credentials, e.g. digest:user:password"))?;
                 if scheme.is_empty() {
                     return Err(bad("empty scheme"));
                 }
@@ -109,7 +114,10 @@ impl Config {
                     _ => return Err(bad("expected thread or poll")),
                 }
             }
-            "log_level" => self.log_level = Some(Level::parse(value).ok_or_else(|| bad("expected error, warn, info, debug or trace"))?),
+            "log_level" => {
+                self.log_level =
+                    Some(Level::parse(value).ok_or_else(|| bad("expected error, warn, info, debug or trace"))?)
+            }
             "client_id" => {
                 let (id, pw) = value.split_once(':').ok_or_else(|| bad("expected SESSION_ID_HEX:PASSWORD_HEX"))?;
                 let id = i64::from_str_radix(id.trim_start_matches("0x"), 16)
@@ -186,7 +194,14 @@ mod tests {
         assert_eq!(c.dispatch, DispatchMode::Poll);
         assert_eq!(c.client_id, Some((0x1f, vec![0, 0xff])));
         assert_eq!(c.set("nope", "1").unwrap_err().code(), crate::error::codes::UNKNOWN_CONFIG_KEY);
-        for (k, v) in [("session_timeout_ms", "x"), ("session_timeout_ms", "0"), ("read_only", "maybe"), ("hosts", ""), ("dispatch", "fiber"), ("auth", "nocolon")] {
+        for (k, v) in [
+            ("session_timeout_ms", "x"),
+            ("session_timeout_ms", "0"),
+            ("read_only", "maybe"),
+            ("hosts", ""),
+            ("dispatch", "fiber"),
+            ("auth", "nocolon"),
+        ] {
             assert_eq!(c.set(k, v).unwrap_err().code(), crate::error::codes::INVALID_CONFIG_VALUE, "{k}={v}");
         }
     }

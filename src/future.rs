@@ -71,7 +71,9 @@ impl<T: Send + 'static> ZkFuture<T> {
                 return Ok(());
             }
             if is_dispatching(self.inner.shared.id) {
-                return Err(Error::WouldDeadlock("waiting for a future of this client inside one of its callbacks".into()));
+                return Err(Error::WouldDeadlock(
+                    "waiting for a future of this client inside one of its callbacks".into(),
+                ));
             }
             if self.inner.ready.wait_until(&mut slot, deadline).timed_out() && matches!(*slot, Slot::Pending(_)) {
                 return Err(Error::Timeout(format!("the result did not arrive within {} ms", timeout.as_millis())));

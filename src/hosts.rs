@@ -67,7 +67,9 @@ impl ConnectString {
             }
             let port = match port {
                 None => DEFAULT_PORT,
-                Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad(format!("bad port in {entry:?}")))?,
+                Some(p) => {
+                    p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad(format!("bad port in {entry:?}")))?
+                }
             };
             hosts.push(HostPort { host: host.to_string(), port });
         }

@@ -40,7 +40,12 @@ impl CreateMode {
     }
 
     pub fn is_sequential(self) -> bool {
-        matches!(self, CreateMode::PersistentSequential | CreateMode::EphemeralSequential | CreateMode::PersistentSequentialWithTtl)
+        matches!(
+            self,
+            CreateMode::PersistentSequential
+                | CreateMode::EphemeralSequential
+                | CreateMode::PersistentSequentialWithTtl
+        )
     }
 
     pub fn is_ttl(self) -> bool {
@@ -302,7 +307,11 @@ pub(crate) fn get_all_children_number(path: String) -> Request<CountDecode> {
 }
 
 pub(crate) fn whoami() -> Request<WhoAmIDecode> {
-    Request { frame: frame(op::WHO_AM_I, 0, |_| {}), action: Action::None, decoder: WhoAmIDecode { path: String::new() } }
+    Request {
+        frame: frame(op::WHO_AM_I, 0, |_| {}),
+        action: Action::None,
+        decoder: WhoAmIDecode { path: String::new() },
+    }
 }
 
 pub(crate) fn add_auth(scheme: &str, credentials: &[u8]) -> Request<UnitDecode> {
@@ -318,7 +327,12 @@ pub(crate) fn add_auth(scheme: &str, credentials: &[u8]) -> Request<UnitDecode> 
     }
 }
 
-pub(crate) fn add_watch(path: String, mode: AddWatchMode, id: u64, watcher: crate::watch::PersistentWatcher) -> Request<UnitDecode> {
+pub(crate) fn add_watch(
+    path: String,
+    mode: AddWatchMode,
+    id: u64,
+    watcher: crate::watch::PersistentWatcher,
+) -> Request<UnitDecode> {
     let f = frame(op::ADD_WATCH, path.len() + 8, |f| {
         f.put_str(&path);
         f.put_i32(mode as i32);
@@ -328,7 +342,13 @@ pub(crate) fn add_watch(path: String, mode: AddWatchMode, id: u64, watcher: crat
 }
 
 /// `remove`: removeWatches (18); otherwise checkWatches (17), which only checks.
-pub(crate) fn remove_watches(path: String, user_path: String, kind: WatcherType, local: bool, remove: bool) -> Request<UnitDecode> {
+pub(crate) fn remove_watches(
+    path: String,
+    user_path: String,
+    kind: WatcherType,
+    local: bool,
+    remove: bool,
+) -> Request<UnitDecode> {
     let f = frame(if remove { op::REMOVE_WATCHES } else { op::CHECK_WATCHES }, path.len() + 8, |f| {
         f.put_str(&path);
         f.put_i32(kind as i32);
@@ -338,7 +358,11 @@ pub(crate) fn remove_watches(path: String, user_path: String, kind: WatcherType,
 }
 
 pub(crate) fn remove_persistent(id: u64) -> Request<UnitDecode> {
-    Request { frame: Vec::new(), action: Action::RemovePersistent { id }, decoder: UnitDecode { path: format!("persistent watch #{id}") } }
+    Request {
+        frame: Vec::new(),
+        action: Action::RemovePersistent { id },
+        decoder: UnitDecode { path: format!("persistent watch #{id}") },
+    }
 }
 
 pub(crate) const CONFIG_NODE: &str = "/zookeeper/config";
@@ -348,7 +372,12 @@ pub(crate) fn get_config(watcher: Option<Watcher>) -> Request<DataDecode> {
     get_data(CONFIG_NODE.to_string(), watcher)
 }
 
-pub(crate) fn reconfig(joining: Option<&str>, leaving: Option<&str>, new_members: Option<&str>, from_config: i64) -> Request<DataDecode> {
+pub(crate) fn reconfig(
+    joining: Option<&str>,
+    leaving: Option<&str>,
+    new_members: Option<&str>,
+    from_config: i64,
+) -> Request<DataDecode> {
     let f = frame(op::RECONFIG, 64, |f| {
         f.put_buffer(joining.map(str::as_bytes));
         f.put_buffer(leaving.map(str::as_bytes));

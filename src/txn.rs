@@ -20,7 +20,10 @@ pub(crate) enum TxnOp {
 impl TxnOp {
     fn path(&self) -> &str {
         match self {
-            TxnOp::Create { path, .. } | TxnOp::Delete { path, .. } | TxnOp::SetData { path, .. } | TxnOp::Check { path, .. } => path,
+            TxnOp::Create { path, .. }
+            | TxnOp::Delete { path, .. }
+            | TxnOp::SetData { path, .. }
+            | TxnOp::Check { path, .. } => path,
         }
     }
 }
@@ -28,9 +31,14 @@ impl TxnOp {
 /// What happened to one operation of a committed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
-    Created { path: String, stat: Option<Stat> },
+    Created {
+        path: String,
+        stat: Option<Stat>,
+    },
     Deleted,
-    DataSet { stat: Stat },
+    DataSet {
+        stat: Stat,
+    },
     Checked,
     /// This op failed and made the whole transaction fail.
     Failed(Error),
@@ -259,7 +267,11 @@ pub(crate) fn multi_read(paths: Vec<(bool, String)>) -> Request<MultiReadDecode>
     }
     put_end(&mut f);
     proto::patch_length(&mut f);
-    Request { frame: f, action: Action::None, decoder: MultiReadDecode { paths: paths.into_iter().map(|(_, p)| p).collect() } }
+    Request {
+        frame: f,
+        action: Action::None,
+        decoder: MultiReadDecode { paths: paths.into_iter().map(|(_, p)| p).collect() },
+    }
 }
 
 pub(crate) struct MultiReadDecode {

@@ -213,7 +213,11 @@ impl WatchRegistry {
             WatcherType::Persistent => hasp(&self.persistent),
             WatcherType::PersistentRecursive => hasp(&self.recursive),
             WatcherType::Any => {
-                has(&self.child) || has(&self.data) || has(&self.exist) || hasp(&self.persistent) || hasp(&self.recursive)
+                has(&self.child)
+                    || has(&self.data)
+                    || has(&self.exist)
+                    || hasp(&self.persistent)
+                    || hasp(&self.recursive)
             }
         }
     }
@@ -248,12 +252,17 @@ impl WatchRegistry {
 
     /// Removes one persistent watcher by id. Returns its path and mode, and whether it was the last
     /// of that mode on the path (then the server-side watch should be removed too).
-    pub fn remove_persistent(&mut self, id: u64, user_path_of: impl Fn(&str) -> String, out: &mut Vec<Delivery>) -> Option<(String, AddWatchMode, bool)> {
-        for (mode, table) in [
-            (AddWatchMode::Persistent, &mut self.persistent),
-            (AddWatchMode::PersistentRecursive, &mut self.recursive),
-        ] {
-            let found = table.iter().find_map(|(p, v)| v.iter().position(|(i, _)| *i == id).map(|pos| (p.clone(), pos)));
+    pub fn remove_persistent(
+        &mut self,
+        id: u64,
+        user_path_of: impl Fn(&str) -> String,
+        out: &mut Vec<Delivery>,
+    ) -> Option<(String, AddWatchMode, bool)> {
+        for (mode, table) in
+            [(AddWatchMode::Persistent, &mut self.persistent), (AddWatchMode::PersistentRecursive, &mut self.recursive)]
+        {
+            let found =
+                table.iter().find_map(|(p, v)| v.iter().position(|(i, _)| *i == id).map(|pos| (p.clone(), pos)));
             if let Some((path, pos)) = found {
                 let list = table.get_mut(&path).expect("path just found");
                 let (_, w) = list.remove(pos);
@@ -272,7 +281,12 @@ impl WatchRegistry {
     }
 
     /// Ends every watch with a terminal event (session expired, client closed).
-    pub fn terminate_all(&mut self, event_type: EventType, user_path_of: impl Fn(&str) -> String, out: &mut Vec<Delivery>) {
+    pub fn terminate_all(
+        &mut self,
+        event_type: EventType,
+        user_path_of: impl Fn(&str) -> String,
+        out: &mut Vec<Delivery>,
+    ) {
         for table in [&mut self.data, &mut self.exist, &mut self.child] {
             for (path, ws) in table.drain() {
                 for w in ws {
@@ -317,13 +331,24 @@ mod tests {
     fn routing_follows_zookeeper_rules() {
         let mut r = WatchRegistry::default();
         let noop = || -> Watcher { Box::new(|_| {}) };
-        assert!(r.arm(PendingWatch::OneShot { kind: OneShotKind::Data, path: "/a".into(), watcher: noop() }, 0).is_none());
-        assert!(r.arm(PendingWatch::OneShot { kind: OneShotKind::Child, path: "/a".into(), watcher: noop() }, 0).is_none());
-        assert!(r.arm(PendingWatch::OneShot { kind: OneShotKind::Exists, path: "/b".into(), watcher: noop() }, -101).is_none());
+        assert!(r
+            .arm(PendingWatch::OneShot { kind: OneShotKind::Data, path: "/a".into(), watcher: noop() }, 0)
+            .is_none());
+        assert!(r
+            .arm(PendingWatch::OneShot { kind: OneShotKind::Child, path: "/a".into(), watcher: noop() }, 0)
+            .is_none());
+        assert!(r
+            .arm(PendingWatch::OneShot { kind: OneShotKind::Exists, path: "/b".into(), watcher: noop() }, -101)
+            .is_none());
         // get_data on a missing node arms nothing
-        assert!(r.arm(PendingWatch::OneShot { kind: OneShotKind::Data, path: "/c".into(), watcher: noop() }, -101).is_some());
+        assert!(r
+            .arm(PendingWatch::OneShot { kind: OneShotKind::Data, path: "/c".into(), watcher: noop() }, -101)
+            .is_some());
         let rec: PersistentWatcher = Arc::new(|_| {});
-        r.arm(PendingWatch::Persistent { mode: AddWatchMode::PersistentRecursive, path: "/".into(), id: 1, watcher: rec }, 0);
+        r.arm(
+            PendingWatch::Persistent { mode: AddWatchMode::PersistentRecursive, path: "/".into(), id: 1, watcher: rec },
+            0,
+        );
         let mut out = Vec::new();
         r.route(EventType::NodeChildrenChanged, "/a", "/a", &mut out);
         assert_eq!(out.len(), 1, "child watch only; recursive watches get no child events");

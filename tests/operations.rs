@@ -37,11 +37,17 @@ fn error_paths() {
     let zk = chrooted("errors");
     zk.create("/p", b"", &CreateOptions::default()).unwrap();
     assert_eq!(zk.create("/p", b"", &CreateOptions::default()).unwrap_err(), Error::NodeExists("/p".into()));
-    assert_eq!(zk.create("/missing/child", b"", &CreateOptions::default()).unwrap_err(), Error::NoNode("/missing/child".into()));
+    assert_eq!(
+        zk.create("/missing/child", b"", &CreateOptions::default()).unwrap_err(),
+        Error::NoNode("/missing/child".into())
+    );
     zk.create("/p/c", b"", &CreateOptions::default()).unwrap();
     assert_eq!(zk.delete("/p", -1).unwrap_err(), Error::NotEmpty("/p".into()));
     zk.create("/e", b"", &CreateOptions::ephemeral()).unwrap();
-    assert_eq!(zk.create("/e/c", b"", &CreateOptions::default()).unwrap_err(), Error::NoChildrenForEphemerals("/e/c".into()));
+    assert_eq!(
+        zk.create("/e/c", b"", &CreateOptions::default()).unwrap_err(),
+        Error::NoChildrenForEphemerals("/e/c".into())
+    );
     // Invalid input is refused before anything is sent.
     for bad in ["", "p", "/p/", "/p//c", "/p/./c", "/p/../c", "/p\u{1}"] {
         assert_eq!(zk.create(bad, b"", &CreateOptions::default()).unwrap_err().code(), codes::INVALID_PATH, "{bad:?}");
@@ -153,7 +159,10 @@ fn acls_and_digest_auth() {
     assert_eq!(zk.get_acl("/mine").unwrap().0, vec![make_digest_acl("alice", "secret", perms::ALL)]);
     let stranger = connect_to(&format!("{}{}", hosts(), zk.chroot()));
     assert_eq!(stranger.get_data("/mine", None).unwrap_err().code(), codes::NO_AUTH);
-    assert_eq!(stranger.create("/x", b"", &CreateOptions::default().with_acl(Acl::creator_all())).unwrap_err().code(), codes::INVALID_ACL);
+    assert_eq!(
+        stranger.create("/x", b"", &CreateOptions::default().with_acl(Acl::creator_all())).unwrap_err().code(),
+        codes::INVALID_ACL
+    );
     stranger.close().unwrap();
     zk.close().unwrap();
 }
@@ -162,7 +171,9 @@ fn acls_and_digest_auth() {
 fn auth_from_config_is_sent_on_connect() {
     let root = unique("cfgauth");
     let admin = connect();
-    admin.create(&root, b"", &CreateOptions::default().with_acl(vec![make_digest_acl("bob", "pw", perms::ALL)])).unwrap();
+    admin
+        .create(&root, b"", &CreateOptions::default().with_acl(vec![make_digest_acl("bob", "pw", perms::ALL)]))
+        .unwrap();
     let mut cfg = Config::new(&hosts());
     cfg.set("auth", "digest:bob:pw").unwrap();
     let bob = connect_with(cfg);
@@ -178,7 +189,10 @@ fn transactions_apply_all_or_nothing() {
     let zk = chrooted("txn");
     zk.create("/t", b"v0", &CreateOptions::default()).unwrap();
     let mut txn = zk.transaction();
-    txn.check("/t", 0).create("/t/a", b"a", &CreateOptions::default()).create("/t/s-", b"", &CreateOptions::mode(CreateMode::PersistentSequential)).set_data("/t", b"v1", 0);
+    txn.check("/t", 0)
+        .create("/t/a", b"a", &CreateOptions::default())
+        .create("/t/s-", b"", &CreateOptions::mode(CreateMode::PersistentSequential))
+        .set_data("/t", b"v1", 0);
     let results = zk.commit(txn).unwrap();
     assert_eq!(results.len(), 4);
     assert_eq!(results[0], OpResult::Checked);
@@ -189,7 +203,11 @@ fn transactions_apply_all_or_nothing() {
 
     // Op 2 (0-based) fails: it is reported, the others are rolled back, nothing is applied.
     let mut txn = zk.transaction();
-    txn.create("/t/b", b"", &CreateOptions::default()).delete("/t/a", -1).set_data("/t/missing", b"", -1).create("/t/c", b"", &CreateOptions::default());
+    txn.create("/t/b", b"", &CreateOptions::default()).delete("/t/a", -1).set_data("/t/missing", b"", -1).create(
+        "/t/c",
+        b"",
+        &CreateOptions::default(),
+    );
     let results = zk.commit(txn).unwrap();
     assert_eq!(first_failure(&results), Some((2, &Error::NoNode("/t/missing".into()))));
     assert_eq!(results[0], OpResult::RolledBack);
@@ -260,7 +278,8 @@ fn async_calls_complete_in_order_on_the_event_thread() {
         assert_eq!(thread.as_deref(), Some("zkrs-event"));
     }
     let (tx, rx) = channel();
-    zk.create_async("/deep/er/node", b"", &CreateOptions::default().with_makepath(), move |r| tx.send(r).unwrap()).unwrap();
+    zk.create_async("/deep/er/node", b"", &CreateOptions::default().with_makepath(), move |r| tx.send(r).unwrap())
+        .unwrap();
     assert_eq!(rx.recv_timeout(WAIT).unwrap().unwrap().path, "/deep/er/node");
     let (tx, rx) = channel();
     zk.delete_async("/nope", -1, move |r| tx.send(r).unwrap()).unwrap();
@@ -316,7 +335,9 @@ fn server_info_commands() {
 #[test]
 fn ipv6_loopback_with_brackets() {
     let port = server().port();
-    let proxy = zkrs_testserver::Proxy::start_on("[::1]:0".parse().unwrap(), format!("127.0.0.1:{port}").parse().unwrap()).unwrap();
+    let proxy =
+        zkrs_testserver::Proxy::start_on("[::1]:0".parse().unwrap(), format!("127.0.0.1:{port}").parse().unwrap())
+            .unwrap();
     let hosts = format!("[::1]:{}", proxy.port());
     let zk = connect_to(&hosts);
     assert!(zk.current_server().unwrap().starts_with("[::1]:"));

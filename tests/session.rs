@@ -52,7 +52,8 @@ fn requests_queued_while_disconnected_complete_after_reconnect() {
     let (tx, rx) = channel();
     for i in 0..20 {
         let tx = tx.clone();
-        zk.set_data_async("/n", format!("{i}").as_bytes(), -1, move |r| tx.send((i, r.map(|s| s.version))).unwrap()).unwrap();
+        zk.set_data_async("/n", format!("{i}").as_bytes(), -1, move |r| tx.send((i, r.map(|s| s.version))).unwrap())
+            .unwrap();
     }
     let zk2 = zk.clone();
     let sync_call = std::thread::spawn(move || zk2.get_data("/n", None).map(|(d, _)| d));
@@ -85,11 +86,20 @@ fn ephemerals_and_watches_survive_a_reconnect_and_missed_events_fire() {
     admin.set_data(&format!("{}/w", p.root), b"changed while away", -1).unwrap();
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
     heal(&p);
-    assert_eq!(rx.recv_timeout(WAIT).unwrap(), WatchedEvent { event_type: EventType::NodeDataChanged, path: "/w".into() });
-    assert_eq!(prx.recv_timeout(WAIT).unwrap(), WatchedEvent { event_type: EventType::NodeDataChanged, path: "/w".into() });
+    assert_eq!(
+        rx.recv_timeout(WAIT).unwrap(),
+        WatchedEvent { event_type: EventType::NodeDataChanged, path: "/w".into() }
+    );
+    assert_eq!(
+        prx.recv_timeout(WAIT).unwrap(),
+        WatchedEvent { event_type: EventType::NodeDataChanged, path: "/w".into() }
+    );
     // The persistent watch is still armed after the reconnect.
     admin.create(&format!("{}/after", p.root), b"", &CreateOptions::default()).unwrap();
-    assert_eq!(prx.recv_timeout(WAIT).unwrap(), WatchedEvent { event_type: EventType::NodeCreated, path: "/after".into() });
+    assert_eq!(
+        prx.recv_timeout(WAIT).unwrap(),
+        WatchedEvent { event_type: EventType::NodeCreated, path: "/after".into() }
+    );
     assert!(admin.exists(&format!("{}/e", p.root), None).unwrap().is_some());
     eventually("listener saw SUSPENDED then CONNECTED", || states.lock().unwrap().len() >= 2);
     let kazoo: Vec<_> = states.lock().unwrap().iter().filter(|e| e.kazoo_changed()).map(|e| e.kazoo_state).collect();
@@ -123,7 +133,13 @@ fn session_expiry_fails_pending_requests_notifies_and_starts_a_new_session() {
     assert_ne!(zk.session_id(), old_id);
     assert!(zk.exists("/e", None).unwrap().is_none(), "the old session's ephemeral is gone");
     eventually("all transitions seen", || states.lock().unwrap().iter().filter(|e| e.kazoo_changed()).count() >= 3);
-    let kazoo: Vec<_> = states.lock().unwrap().iter().filter(|e| e.kazoo_changed()).map(|e| (e.previous_kazoo_state, e.kazoo_state)).collect();
+    let kazoo: Vec<_> = states
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kazoo_changed())
+        .map(|e| (e.previous_kazoo_state, e.kazoo_state))
+        .collect();
     assert_eq!(
         kazoo,
         vec![
@@ -261,4 +277,20 @@ fn start_times_out_without_a_server_and_keeps_trying() {
     proxy.set_refuse(false);
     zk.start(WAIT).unwrap();
     zk.close().unwrap();
+}
+
+#[test]
+fn requests_made_before_start_are_sent_after_it_or_answered_by_close() {
+    let zk = Client::new(Config::new(&hosts())).unwrap();
+    let (tx, rx) = channel();
+    zk.exists_async("/", None, move |r| tx.send(r.map(|s| s.is_some())).unwrap()).unwrap();
+    zk.start(WAIT).unwrap();
+    assert!(rx.recv_timeout(WAIT).unwrap().unwrap());
+    zk.close().unwrap();
+
+    let zk = Client::new(Config::new(&hosts())).unwrap();
+    let (tx, rx) = channel();
+    zk.exists_async("/", None, move |r| tx.send(r).unwrap()).unwrap();
+    zk.close().unwrap();
+    assert_eq!(rx.try_recv().unwrap().unwrap_err(), Error::Closing);
 }

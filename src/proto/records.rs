@@ -282,7 +282,9 @@ mod tests {
             assert_eq!(r.remaining(), 0);
         }
         assert_eq!(seen, 20_000);
-        assert!(WatchPaths { persistent: vec!["/p".into()], ..Default::default() }.to_frames(0)[0][8..12]
-            == op::SET_WATCHES2.to_be_bytes());
+        assert!(
+            WatchPaths { persistent: vec!["/p".into()], ..Default::default() }.to_frames(0)[0][8..12]
+                == op::SET_WATCHES2.to_be_bytes()
+        );
     }
 }

@@ -173,12 +173,17 @@ impl IoLoop {
     }
 
     fn connect_timeout(&self) -> Duration {
-        self.shared.config.connect_timeout.unwrap_or_else(|| {
-            self.shared.config.session_timeout / self.hosts.host_count().max(1) as u32
-        })
+        self.shared
+            .config
+            .connect_timeout
+            .unwrap_or_else(|| self.shared.config.session_timeout / self.hosts.host_count().max(1) as u32)
     }
 
-    fn handshake(&mut self, host: &HostPort, addr: SocketAddr) -> Result<(Box<dyn Transport>, ConnectResponse), HandshakeFailure> {
+    fn handshake(
+        &mut self,
+        host: &HostPort,
+        addr: SocketAddr,
+    ) -> Result<(Box<dyn Transport>, ConnectResponse), HandshakeFailure> {
         let failed = |e: std::io::Error| HandshakeFailure::Failed(e.to_string());
         let mut conn = transport::connect(host, addr, self.connect_timeout()).map_err(failed)?;
         let session_id = if self.session_is_global { self.session_id } else { 0 };
@@ -208,9 +213,10 @@ impl IoLoop {
     }
 
     fn serve(&mut self, mut conn: Box<dyn Transport>, host: &HostPort, resp: ConnectResponse) -> Ended {
+        // A read-only server keeps a session it was handed, but a new one it makes is local to it.
+        self.session_is_global = !resp.read_only || (self.session_is_global && resp.session_id == self.session_id);
         self.session_id = resp.session_id;
         self.password = resp.password.clone();
-        self.session_is_global = !resp.read_only;
         let timeout = Duration::from_millis(resp.timeout_ms as u64);
         {
             let mut st = self.shared.status.lock();
@@ -266,7 +272,7 @@ impl IoLoop {
                 }
             }
             let mut deadline = last_recv + read_timeout;
-            if !self.ping_outstanding {
+            if !self.ping_outstanding && close_deadline.is_none() {
                 deadline = deadline.min(last_send + ping_every);
             }
             if let Some(d) = close_deadline {
@@ -471,27 +477,25 @@ impl IoLoop {
     fn process_frames(&mut self) -> Result<(), Ended> {
         let max = self.shared.config.max_frame_bytes;
         let buf = std::mem::take(&mut self.rbuf);
-        let result = (|| {
-            loop {
-                let avail = self.rend - self.rstart;
-                if avail < 4 {
-                    return Ok(());
-                }
-                let s = self.rstart;
-                let len = i32::from_be_bytes([buf[s], buf[s + 1], buf[s + 2], buf[s + 3]]);
-                if len < ReplyHeader::LEN as i32 || len as usize > max {
-                    return Err(Ended::Lost(format!(
-                        "malformed frame from the server: length {len} (accepted: {}..={max})",
-                        ReplyHeader::LEN
-                    )));
-                }
-                let len = len as usize;
-                if avail < 4 + len {
-                    return Ok(());
-                }
-                self.handle_frame(&buf[s + 4..s + 4 + len])?;
-                self.rstart += 4 + len;
+        let result = (|| loop {
+            let avail = self.rend - self.rstart;
+            if avail < 4 {
+                return Ok(());
             }
+            let s = self.rstart;
+            let len = i32::from_be_bytes([buf[s], buf[s + 1], buf[s + 2], buf[s + 3]]);
+            if len < ReplyHeader::LEN as i32 || len as usize > max {
+                return Err(Ended::Lost(format!(
+                    "malformed frame from the server: length {len} (accepted: {}..={max})",
+                    ReplyHeader::LEN
+                )));
+            }
+            let len = len as usize;
+            if avail < 4 + len {
+                return Ok(());
+            }
+            self.handle_frame(&buf[s + 4..s + 4 + len])?;
+            self.rstart += 4 + len;
         })();
         self.rbuf = buf;
         if self.rstart == self.rend {
@@ -501,7 +505,8 @@ impl IoLoop {
             // A partial frame: make sure the whole of it fits.
             let s = self.rstart;
             if self.rend - s >= 4 {
-                let len = i32::from_be_bytes([self.rbuf[s], self.rbuf[s + 1], self.rbuf[s + 2], self.rbuf[s + 3]]) as usize;
+                let len =
+                    i32::from_be_bytes([self.rbuf[s], self.rbuf[s + 1], self.rbuf[s + 2], self.rbuf[s + 3]]) as usize;
                 if self.rbuf.len() - s < 4 + len {
                     self.make_room(4 + len - (self.rend - self.rstart));
                 }
@@ -533,7 +538,10 @@ impl IoLoop {
             xid::AUTH => {
                 let waiter = self.auth_waiters.pop_front().flatten();
                 if h.err != 0 {
-                    let e = Error::AuthFailed(format!("the server refused the credentials ({})", crate::error::code_name(h.err)));
+                    let e = Error::AuthFailed(format!(
+                        "the server refused the credentials ({})",
+                        crate::error::code_name(h.err)
+                    ));
                     if let Some(s) = waiter {
                         self.complete(s, Err(e.clone()));
                     }
@@ -804,4 +812,3 @@ impl ReadWriteProbe {
         None
     }
 }
-

@@ -39,11 +39,22 @@ pub(crate) enum Action {
     /// Arm (or release) this watch when the reply arrives.
     Watch(PendingWatch),
     /// `remove_watches`/`check_watches`: checked against the registry first; `local` never reaches the server.
-    RemoveWatches { path: String, user_path: String, kind: WatcherType, local: bool, remove: bool },
+    RemoveWatches {
+        path: String,
+        user_path: String,
+        kind: WatcherType,
+        local: bool,
+        remove: bool,
+    },
     /// Remove one persistent watcher; the server watch goes only with the last one.
-    RemovePersistent { id: u64 },
+    RemovePersistent {
+        id: u64,
+    },
     /// Remember the credentials for reconnects, send with the auth xid.
-    Auth { scheme: String, credentials: Vec<u8> },
+    Auth {
+        scheme: String,
+        credentials: Vec<u8>,
+    },
 }
 
 /// A request waiting to be sent. `frame` is complete but for the xid, which the I/O thread assigns.
@@ -125,7 +136,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn new(id: u64, config: Config, chroot: Chroot, hosts: Vec<HostPort>) -> Result<Shared> {
         let poll = config.dispatch == crate::config::DispatchMode::Poll;
-        let sys = |e: std::io::Error| Error::Server { code: crate::error::codes::SYSTEM_ERROR, path: format!("eventfd: {e}") };
+        let sys = |e: std::io::Error| Error::Server {
+            code: crate::error::codes::SYSTEM_ERROR,
+            path: format!("eventfd: {e}"),
+        };
         let (session_id, password) = config.client_id.clone().unwrap_or((0, vec![0; 16]));
         Ok(Shared {
             id,
@@ -165,7 +179,9 @@ impl Shared {
                     }
                 }
                 Phase::Lost => return Err(Error::SessionExpired),
-                Phase::AuthFailed => return Err(Error::AuthFailed("the server refused the client's credentials".into())),
+                Phase::AuthFailed => {
+                    return Err(Error::AuthFailed("the server refused the client's credentials".into()))
+                }
                 Phase::Closed => return Err(Error::Closed),
             }
             s.queue.push_back(out);
@@ -195,7 +211,10 @@ impl Shared {
             match st.state {
                 State::Connected | State::ConnectedReadOnly => return Ok(()),
                 State::AuthFailed => {
-                    return Err(st.last_error.clone().unwrap_or_else(|| Error::AuthFailed("credentials refused".into())))
+                    return Err(st
+                        .last_error
+                        .clone()
+                        .unwrap_or_else(|| Error::AuthFailed("credentials refused".into())))
                 }
                 State::Closed => return Err(Error::Closed),
                 State::Connecting | State::Expired => {}

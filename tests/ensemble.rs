@@ -1,0 +1,65 @@
+//! A 3-server ensemble: failover keeps the session and its watches; read-only mode when quorum is lost.
+mod common;
+
+use common::*;
+use std::time::Duration;
+use zkrs::error::codes;
+use zkrs::*;
+use zkrs_testserver::{Ensemble, ServerOptions};
+
+fn member_of(ens: &Ensemble, zk: &Client) -> usize {
+    let server = zk.current_server().unwrap();
+    (0..3).find(|i| server.ends_with(&format!(":{}", ens.member_port(*i)))).unwrap()
+}
+
+#[test]
+fn failover_to_another_member_keeps_session_and_watches() {
+    let mut opts = ServerOptions::default();
+    opts.read_only_mode = true;
+    let mut ens = Ensemble::start_with(3, opts).unwrap();
+    let mut cfg = Config::new(&ens.connect_string());
+    cfg.session_timeout = Duration::from_secs(8);
+    let zk = connect_with(cfg);
+    zk.create("/w", b"", &CreateOptions::default()).unwrap();
+    zk.create("/e", b"", &CreateOptions::ephemeral()).unwrap();
+    let (w, rx) = watcher();
+    zk.get_data("/w", Some(w)).unwrap();
+    let (ptx, prx) = std::sync::mpsc::channel();
+    zk.add_watch("/", AddWatchMode::PersistentRecursive, move |e| drop(ptx.send(e))).unwrap();
+    let session = zk.session_id();
+    let first = member_of(&ens, &zk);
+    ens.stop_member(first);
+    eventually("reconnected to another member", || zk.state() == State::Connected && member_of(&ens, &zk) != first);
+    assert_eq!(zk.session_id(), session);
+    let other = (0..3).find(|i| *i != first).unwrap();
+    let admin = connect_to(&ens.member_connect_string(other));
+    admin.set_data("/w", b"after failover", -1).unwrap();
+    assert_eq!(
+        rx.recv_timeout(WAIT).unwrap(),
+        WatchedEvent { event_type: EventType::NodeDataChanged, path: "/w".into() }
+    );
+    assert_eq!(prx.recv_timeout(WAIT).unwrap().path, "/w");
+    assert!(admin.exists("/e", None).unwrap().is_some(), "the ephemeral survived the failover");
+    admin.close().unwrap();
+    zk.close().unwrap();
+
+    // Read-only mode: with two members down the last one serves reads only.
+    ens.start_member(first).unwrap();
+    let mut cfg = Config::new(&ens.member_connect_string(0));
+    cfg.read_only = true;
+    cfg.session_timeout = Duration::from_secs(8);
+    let ro = connect_with(cfg);
+    ro.create("/ro", b"data", &CreateOptions::default()).unwrap();
+    let states = record_states(&ro);
+    ens.stop_member(1);
+    ens.stop_member(2);
+    eventually("read-only connection", || ro.state() == State::ConnectedReadOnly);
+    assert_eq!(ro.get_data("/ro", None).unwrap().0, b"data");
+    assert_eq!(ro.set_data("/ro", b"x", -1).unwrap_err().code(), codes::NOT_READ_ONLY);
+    ens.start_member(1).unwrap();
+    ens.start_member(2).unwrap();
+    eventually("back to read-write", || ro.state() == State::Connected);
+    ro.set_data("/ro", b"x", -1).unwrap();
+    assert!(states.lock().unwrap().iter().any(|e| e.state == State::ConnectedReadOnly));
+    ro.close().unwrap();
+}
