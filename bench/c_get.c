@@ -31,6 +31,13 @@ static double cpu(void) {
     return r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
 }
 
+/* Context switches (voluntary + involuntary) of the whole process so far. */
+static long csw(void) {
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return r.ru_nvcsw + r.ru_nivcsw;
+}
+
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
     (void)zh; (void)path; (void)ctx;
     if (type == ZOO_SESSION_EVENT && state == ZOO_CONNECTED_STATE) {
@@ -76,6 +83,7 @@ int main(int argc, char **argv) {
     int rc = zoo_create(zh, path, data, DATA_LEN, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
     if (rc != ZOK && rc != ZNODEEXISTS) { fprintf(stderr, "create %s: %s\n", path, zerror(rc)); return 1; }
 
+    long s0 = csw();
     double c0 = cpu(), t0 = now();
     for (long i = 0; i < n; i++) {
         pthread_mutex_lock(&mu);
@@ -89,10 +97,11 @@ int main(int argc, char **argv) {
     while (outstanding > 0) pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
     double t1 = now(), c1 = cpu();
+    long s1 = csw();
 
     zookeeper_close(zh);
     if (errors || bad_len) { fprintf(stderr, "c: %ld errors, %ld replies without %d bytes\n", errors, bad_len, DATA_LEN); return 1; }
-    printf("RESULT client=c n=%ld inflight=%ld secs=%.3f ops_per_sec=%.0f cpu_us_per_op=%.2f\n",
-           n, window, t1 - t0, n / (t1 - t0), (c1 - c0) * 1e6 / n);
+    printf("RESULT client=c n=%ld inflight=%ld secs=%.3f ops_per_sec=%.0f cpu_us_per_op=%.2f csw_per_op=%.3f\n",
+           n, window, t1 - t0, n / (t1 - t0), (c1 - c0) * 1e6 / n, (double)(s1 - s0) / n);
     return 0;
 }

@@ -90,16 +90,16 @@ for r in $(seq 1 "$ROUNDS"); do
     for c in raw c zkrs; do
         line=$(run "$c")
         echo "round $r: $line" >&2
-        echo "$r $(echo "$line" | field client) $(echo "$line" | field ops_per_sec) $(echo "$line" | field cpu_us_per_op)" >>"$results"
+        echo "$r $(echo "$line" | field client) $(echo "$line" | field ops_per_sec) $(echo "$line" | field cpu_us_per_op) $(echo "$line" | field csw_per_op)" >>"$results"
     done
 done
 
 echo
 echo "N=$N inflight=$INFLIGHT node=$ZNODE (100 B), $(nproc) cores; ratio = ops/s vs the C client in the same round"
 awk '
-    { round[NR]=$1; client[NR]=$2; ops[NR]=$3; cpu[NR]=$4; if ($2=="c") cops[$1]=$3 }
+    { round[NR]=$1; client[NR]=$2; ops[NR]=$3; cpu[NR]=$4; csw[NR]=$5; if ($2=="c") cops[$1]=$3 }
     END {
-        printf "%-6s %-6s %10s %12s %10s\n", "round", "client", "ops/s", "CPU us/op", "vs C"
+        printf "%-6s %-6s %10s %12s %10s %12s\n", "round", "client", "ops/s", "CPU us/op", "vs C", "ctxsw/op"
         for (i=1;i<=NR;i++)
-            printf "%-6s %-6s %10d %12.2f %9.2fx\n", round[i], client[i], ops[i], cpu[i], ops[i]/cops[round[i]]
+            printf "%-6s %-6s %10d %12.2f %9.2fx %12.3f\n", round[i], client[i], ops[i], cpu[i], ops[i]/cops[round[i]], csw[i]
     }' "$results"

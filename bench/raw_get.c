@@ -33,6 +33,13 @@ static double cpu(void) {
     return r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
 }
 
+/* Context switches (voluntary + involuntary) of the whole process so far. */
+static long csw(void) {
+    struct rusage r;
+    getrusage(RUSAGE_SELF, &r);
+    return r.ru_nvcsw + r.ru_nivcsw;
+}
+
 /* ---- jute encoding into a growable buffer ---- */
 typedef struct { unsigned char *p; size_t len, cap; } buf_t;
 static void reserve(buf_t *b, size_t n) {
@@ -156,6 +163,7 @@ int main(int argc, char **argv) {
     long sent = 0, done = 0, errors = 0, bad_len = 0, writes = 0, reads = 0;
     int32_t xid = 2;
 
+    long s0 = csw();
     double c0 = cpu(), t0 = now();
     while (done < n) {
         /* Top the window up: one write for the whole batch. */
@@ -196,6 +204,7 @@ int main(int argc, char **argv) {
         }
     }
     double t1 = now(), c1 = cpu();
+    long s1 = csw();
 
     /* closeSession (op -11). */
     b.len = 0;
@@ -207,7 +216,7 @@ int main(int argc, char **argv) {
     close(fd);
 
     if (errors || bad_len) { fprintf(stderr, "raw: %ld errors, %ld replies without %d bytes\n", errors, bad_len, DATA_LEN); return 1; }
-    printf("RESULT client=raw n=%ld inflight=%ld secs=%.3f ops_per_sec=%.0f cpu_us_per_op=%.2f writes=%ld reads=%ld\n",
-           n, window, t1 - t0, n / (t1 - t0), (c1 - c0) * 1e6 / n, writes, reads);
+    printf("RESULT client=raw n=%ld inflight=%ld secs=%.3f ops_per_sec=%.0f cpu_us_per_op=%.2f csw_per_op=%.3f writes=%ld reads=%ld\n",
+           n, window, t1 - t0, n / (t1 - t0), (c1 - c0) * 1e6 / n, (double)(s1 - s0) / n, writes, reads);
     return 0;
 }

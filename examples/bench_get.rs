@@ -25,11 +25,12 @@ struct Counts {
     bad_len: usize,
 }
 
-fn cpu_secs() -> f64 {
+/// Process CPU time (user + sys) in seconds and context switches (voluntary + involuntary) so far.
+fn usage() -> (f64, i64) {
     let mut r: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut r) };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(r.ru_utime) + tv(r.ru_stime)
+    (tv(r.ru_utime) + tv(r.ru_stime), r.ru_nvcsw + r.ru_nivcsw)
 }
 
 fn main() {
@@ -50,7 +51,7 @@ fn main() {
     }
 
     let w = Arc::new(Window::default());
-    let c0 = cpu_secs();
+    let (c0, s0) = usage();
     let t0 = Instant::now();
     for _ in 0..n {
         {
@@ -80,7 +81,8 @@ fn main() {
         }
     }
     let secs = t0.elapsed().as_secs_f64();
-    let cpu = cpu_secs() - c0;
+    let (c1, s1) = usage();
+    let cpu = c1 - c0;
 
     zk.close().expect("close");
     let s = w.state.lock();
@@ -89,8 +91,9 @@ fn main() {
         std::process::exit(1);
     }
     println!(
-        "RESULT client=zkrs n={n} inflight={window} secs={secs:.3} ops_per_sec={:.0} cpu_us_per_op={:.2}",
+        "RESULT client=zkrs n={n} inflight={window} secs={secs:.3} ops_per_sec={:.0} cpu_us_per_op={:.2} csw_per_op={:.3}",
         n as f64 / secs,
-        cpu * 1e6 / n as f64
+        cpu * 1e6 / n as f64,
+        (s1 - s0) as f64 / n as f64
     );
 }
