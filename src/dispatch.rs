@@ -6,13 +6,13 @@ use crate::error::{Error, Result};
 use crate::session::Reply;
 use crate::state::StateEvent;
 use crate::watch::{Delivery, PendingWatch};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A completion callback of an async request.
 pub(crate) type ReplyFn = Box<dyn FnOnce(Result<Reply>) + Send>;
@@ -69,11 +69,19 @@ impl EventFd {
     }
 }
 
-/// The queue of jobs between the I/O thread and whoever runs callbacks.
+/// Jobs in order, and whether a consumer sleeps waiting for them.
+#[derive(Default)]
+struct Jobs {
+    queue: VecDeque<Job>,
+    consumer_waiting: bool,
+}
+
+/// The queue of jobs between the I/O thread and whoever runs callbacks. The I/O thread hands over
+/// whole batches (one lock and at most one wake-up per batch).
 pub(crate) struct EventQueue {
     client_id: u64,
-    tx: Sender<Job>,
-    rx: Receiver<Job>,
+    jobs: Mutex<Jobs>,
+    available: Condvar,
     /// Present in poll mode: readable while jobs wait.
     poll_fd: Option<EventFd>,
     listeners: Mutex<Vec<(u64, StateListener)>>,
@@ -84,11 +92,10 @@ pub(crate) struct EventQueue {
 
 impl EventQueue {
     pub fn new(client_id: u64, poll_mode: bool) -> std::io::Result<EventQueue> {
-        let (tx, rx) = crossbeam_channel::unbounded();
         Ok(EventQueue {
             client_id,
-            tx,
-            rx,
+            jobs: Mutex::new(Jobs::default()),
+            available: Condvar::new(),
             poll_fd: if poll_mode { Some(EventFd::new()?) } else { None },
             listeners: Mutex::new(Vec::new()),
             dispatch_lock: Mutex::new(()),
@@ -96,13 +103,25 @@ impl EventQueue {
         })
     }
 
+    /// Queues one job and wakes the consumer.
     pub fn push(&self, job: Job) {
-        // The receiver lives as long as the queue, so sending cannot fail.
-        let _ = self.tx.send(job);
+        let mut batch = vec![job];
+        self.push_batch(&mut batch);
     }
 
-    /// Wakes a poll-mode application after a batch of pushes.
-    pub fn notify(&self) {
+    /// Queues every job of `batch` (leaving it empty) and wakes the consumer once.
+    pub fn push_batch(&self, batch: &mut Vec<Job>) {
+        if batch.is_empty() {
+            return;
+        }
+        let wake = {
+            let mut j = self.jobs.lock();
+            j.queue.extend(batch.drain(..));
+            j.consumer_waiting
+        };
+        if wake {
+            self.available.notify_one();
+        }
         if let Some(fd) = &self.poll_fd {
             fd.signal();
         }
@@ -144,6 +163,33 @@ impl EventQueue {
         }
     }
 
+    /// Takes the next job, sleeping until `deadline` (`None`: forever) for it. Jobs are taken one at a
+    /// time so that a `close` from inside a callback finds every later job still queued, in order.
+    fn next(&self, deadline: Option<Instant>) -> Option<Job> {
+        let mut j = self.jobs.lock();
+        loop {
+            if let Some(job) = j.queue.pop_front() {
+                return Some(job);
+            }
+            if self.is_stopped() {
+                return None;
+            }
+            j.consumer_waiting = true;
+            let timed_out = match deadline {
+                None => {
+                    self.available.wait(&mut j);
+                    false
+                }
+                Some(d) => self.available.wait_until(&mut j, d).timed_out(),
+            };
+            j.consumer_waiting = false;
+            if timed_out && j.queue.is_empty() {
+                return None;
+            }
+        }
+    }
+
+    /// Runs one job, marking this thread as the client's dispatcher meanwhile.
     fn run_marked(&self, job: Job) {
         let previous = DISPATCHING.with(|d| d.replace(self.client_id));
         self.run(job);
@@ -152,8 +198,7 @@ impl EventQueue {
 
     /// The event thread's body: runs jobs until the I/O thread has finished.
     pub fn run_thread(&self) {
-        while !self.is_stopped() {
-            let Ok(job) = self.rx.recv() else { return };
+        while let Some(job) = self.next(None) {
             let _g = self.dispatch_lock.lock();
             self.run_marked(job);
         }
@@ -161,7 +206,7 @@ impl EventQueue {
 
     /// Runs the jobs that are waiting, waiting up to `timeout` for the first. Returns how many ran.
     pub fn dispatch(&self, timeout: Duration) -> Result<usize> {
-        if self.is_stopped() && self.rx.is_empty() {
+        if self.is_stopped() && self.jobs.lock().queue.is_empty() {
             return Err(Error::Closed);
         }
         let nested = is_dispatching(self.client_id);
@@ -170,21 +215,11 @@ impl EventQueue {
             fd.reset();
         }
         let mut served = 0;
-        let first = match self.rx.try_recv() {
-            Ok(j) => Some(j),
-            Err(_) if timeout.is_zero() => None,
-            Err(_) => match self.rx.recv_timeout(timeout) {
-                Ok(j) => Some(j),
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
-            },
-        };
-        if let Some(job) = first {
+        let mut deadline = Some(Instant::now() + timeout);
+        while let Some(job) = self.next(deadline) {
             self.run_marked(job);
             served += 1;
-            while let Ok(job) = self.rx.try_recv() {
-                self.run_marked(job);
-                served += 1;
-            }
+            deadline = Some(Instant::now());
         }
         Ok(served)
     }
@@ -193,10 +228,15 @@ impl EventQueue {
     pub fn drain(&self) {
         let nested = is_dispatching(self.client_id);
         let _g = if nested { None } else { Some(self.dispatch_lock.lock()) };
-        while let Ok(job) = self.rx.try_recv() {
-            self.run_marked(job);
+        loop {
+            let job = self.jobs.lock().queue.pop_front();
+            match job {
+                Some(job) => self.run_marked(job),
+                None => break,
+            }
         }
         self.stopped.store(true, Ordering::Release);
+        self.available.notify_all();
     }
 }
 

@@ -108,7 +108,6 @@ impl<T: Send + 'static> ZkFuture<T> {
             Slot::Ready(r) => {
                 drop(slot);
                 self.inner.shared.events.push(Job::Run(Box::new(move || f(r))));
-                self.inner.shared.events.notify();
                 Ok(())
             }
             Slot::Taken => Err(Error::BadArguments("the result was already taken".into())),

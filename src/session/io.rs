@@ -67,7 +67,8 @@ struct IoLoop {
     wbuf: Vec<u8>,
     wpos: usize,
     deliveries: Vec<Delivery>,
-    events_pushed: bool,
+    /// Jobs for the dispatcher, handed over in one batch per loop turn.
+    jobs: Vec<Job>,
     ping_outstanding: bool,
     close_xid: Option<i32>,
     close_done: bool,
@@ -98,7 +99,7 @@ impl IoLoop {
             wbuf: Vec::with_capacity(READ_CHUNK),
             wpos: 0,
             deliveries: Vec::new(),
-            events_pushed: false,
+            jobs: Vec::new(),
             ping_outstanding: false,
             close_xid: None,
             close_done: false,
@@ -590,31 +591,21 @@ impl IoLoop {
     fn complete(&mut self, sink: Sink, result: Result<Reply, Error>) {
         match sink {
             Sink::Sync(slot) => slot.complete(result),
-            Sink::Async(f) => {
-                self.shared.events.push(Job::Reply(f, result));
-                self.events_pushed = true;
-            }
+            Sink::Async(f) => self.jobs.push(Job::Reply(f, result)),
             Sink::Ignore => {}
         }
     }
 
     fn deliver(&mut self) {
-        for d in self.deliveries.drain(..) {
-            self.shared.events.push(Job::Watch(d));
-            self.events_pushed = true;
-        }
+        self.jobs.extend(self.deliveries.drain(..).map(Job::Watch));
     }
 
     fn release(&mut self, w: PendingWatch) {
-        self.shared.events.push(Job::Release(w));
-        self.events_pushed = true;
+        self.jobs.push(Job::Release(w));
     }
 
     fn notify_events(&mut self) {
-        if self.events_pushed {
-            self.events_pushed = false;
-            self.shared.events.notify();
-        }
+        self.shared.events.push_batch(&mut self.jobs);
     }
 
     /// Fails everything in flight; what was never sent stays queued for the next connection.
@@ -698,8 +689,8 @@ impl IoLoop {
         self.watches.terminate_all(EventType::ClientClosed, |p| chroot.to_user(p), &mut self.deliveries);
         self.deliver();
         self.set_state(State::Closed);
-        self.shared.events.push(Job::Stop);
-        self.shared.events.notify();
+        self.jobs.push(Job::Stop);
+        self.notify_events();
     }
 
     fn set_state(&mut self, state: State) {
@@ -714,8 +705,7 @@ impl IoLoop {
             crate::state::StateEvent { state, kazoo_state: st.kazoo, previous_kazoo_state: previous }
         };
         self.shared.status_changed.notify_all();
-        self.shared.events.push(Job::State(ev));
-        self.events_pushed = true;
+        self.jobs.push(Job::State(ev));
     }
 }
 
