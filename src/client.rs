@@ -481,7 +481,7 @@ impl Client {
 
     /// The ephemeral nodes of this session whose paths start with `prefix` (`/` for all).
     pub fn get_ephemerals(&self, prefix: &str) -> Result<Vec<String>> {
-        validate_path(prefix, true)?;
+        validate_path(prefix, false)?;
         self.call(ops::get_ephemerals(self.shared().chroot.to_server(prefix)))
     }
 
