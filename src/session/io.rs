@@ -385,7 +385,8 @@ impl IoLoop {
                         frame.put_str(&path);
                         frame.put_i32(kind as i32);
                         proto::patch_length(&mut frame);
-                        Action::None
+                        // Removed locally already; only the server side is left.
+                        Action::RemoveWatches { path, user_path: String::new(), kind, local: false, remove: false }
                     }
                 }
             }
@@ -566,13 +567,17 @@ impl IoLoop {
                     self.in_flight.push_front(f);
                     return Err(Ended::Lost(format!("reply out of order: xid {x}, expected {expected}")));
                 }
+                let err = match &f.action {
+                    Action::RemoveWatches { kind, .. } => tolerate_old_server(*kind, h.err),
+                    _ => h.err,
+                };
                 match f.action {
                     Action::Watch(w) => {
                         if let Some(w) = self.watches.arm(w, h.err) {
                             self.release(w);
                         }
                     }
-                    Action::RemoveWatches { path, user_path, kind, remove: true, .. } if h.err == 0 => {
+                    Action::RemoveWatches { path, user_path, kind, remove: true, .. } if err == 0 => {
                         self.watches.remove(&path, &user_path, kind, &mut self.deliveries);
                         self.deliver();
                     }
@@ -582,7 +587,7 @@ impl IoLoop {
                     self.close_done = true;
                 }
                 let body = frame[ReplyHeader::LEN..].to_vec();
-                self.complete(f.sink, Ok(Reply { err: h.err, body }));
+                self.complete(f.sink, Ok(Reply { err, body }));
             }
         }
         Ok(())
@@ -706,6 +711,19 @@ impl IoLoop {
         };
         self.shared.status_changed.notify_all();
         self.jobs.push(Job::State(ev));
+    }
+}
+
+/// Servers before 3.9 cannot remove or check persistent watches by type and answer with a marshalling
+/// error. The client side is then authoritative: the watch is gone here, and the server's leftover only
+/// produces events nobody listens to, until the next reconnect forgets it.
+fn tolerate_old_server(kind: WatcherType, err: i32) -> i32 {
+    let persistent = matches!(kind, WatcherType::Persistent | WatcherType::PersistentRecursive);
+    if persistent && err == crate::error::codes::MARSHALLING_ERROR {
+        debug!("the server cannot remove persistent watches by type; removed on the client only");
+        0
+    } else {
+        err
     }
 }
 
