@@ -42,24 +42,36 @@ fn failover_to_another_member_keeps_session_and_watches() {
     assert!(admin.exists("/e", None).unwrap().is_some(), "the ephemeral survived the failover");
     admin.close().unwrap();
     zk.close().unwrap();
+}
 
-    // Read-only mode: with two members down the last one serves reads only.
-    ens.start_member(first).unwrap();
-    let mut cfg = Config::new(&ens.member_connect_string(0));
-    cfg.read_only = true;
-    cfg.session_timeout = Duration::from_secs(8);
-    let ro = connect_with(cfg);
-    ro.create("/ro", b"data", &CreateOptions::default()).unwrap();
-    let states = record_states(&ro);
+#[test]
+fn read_only_mode_when_the_quorum_is_lost() {
+    // A read-only server can only create local sessions (a global session is not re-attached there).
+    let mut opts = ServerOptions::default();
+    opts.read_only_mode = true;
+    opts.extra_config.push(("localSessionsEnabled".into(), "true".into()));
+    opts.extra_config.push(("localSessionsUpgradingEnabled".into(), "true".into()));
+    let mut ens = Ensemble::start_with(3, opts).unwrap();
+    let admin = connect_to(&ens.member_connect_string(0));
+    admin.create("/ro", b"data", &CreateOptions::default()).unwrap();
+    admin.close().unwrap();
     ens.stop_member(1);
     ens.stop_member(2);
-    eventually("read-only connection", || ro.state() == State::ConnectedReadOnly);
+    eventually("member 0 read-only", || ens.member_mode(0).as_deref() == Some("read-only"));
+    let mut cfg = Config::new(&ens.connect_string());
+    cfg.read_only = true;
+    cfg.randomize_hosts = false;
+    cfg.session_timeout = Duration::from_secs(8);
+    let ro = connect_with(cfg);
+    let states = record_states(&ro);
+    assert_eq!(ro.state(), State::ConnectedReadOnly);
+    assert_eq!(ro.kazoo_state(), KazooState::Connected);
     assert_eq!(ro.get_data("/ro", None).unwrap().0, b"data");
     assert_eq!(ro.set_data("/ro", b"x", -1).unwrap_err().code(), codes::NOT_READ_ONLY);
     ens.start_member(1).unwrap();
     ens.start_member(2).unwrap();
     eventually("back to read-write", || ro.state() == State::Connected);
     ro.set_data("/ro", b"x", -1).unwrap();
-    assert!(states.lock().unwrap().iter().any(|e| e.state == State::ConnectedReadOnly));
+    assert!(states.lock().unwrap().iter().any(|e| e.state == State::Connected));
     ro.close().unwrap();
 }

@@ -205,6 +205,14 @@ impl IoLoop {
         }
         let mut body = vec![0u8; len as usize];
         conn.read_exact(&mut body).map_err(failed)?;
+        if body.len() == ReplyHeader::LEN {
+            // Not a handshake reply: the server refused the session with an error header.
+            let err = ReplyHeader::decode(&mut Reader::new(&body)).map(|h| h.err).unwrap_or(0);
+            return Err(HandshakeFailure::Failed(format!(
+                "the server refused the session: {} ({err})",
+                crate::error::code_name(err)
+            )));
+        }
         let resp = ConnectResponse::decode(&body).map_err(|e| HandshakeFailure::Failed(e.to_string()))?;
         if resp.timeout_ms <= 0 {
             return Err(HandshakeFailure::Expired);
