@@ -175,7 +175,12 @@ fn auth_from_config_is_sent_on_connect() {
     let root = unique("cfgauth");
     let admin = connect();
     admin
-        .create(&root, b"", &CreateOptions::default().with_acl(vec![make_digest_acl("bob", "pw", perms::ALL), Acl::new(perms::READ, "world", "anyone")]))
+        .create(
+            &root,
+            b"",
+            &CreateOptions::default()
+                .with_acl(vec![make_digest_acl("bob", "pw", perms::ALL), Acl::new(perms::READ, "world", "anyone")]),
+        )
         .unwrap();
     let mut cfg = Config::new(&hosts());
     cfg.set("auth", "digest:bob:pw").unwrap();
