@@ -140,7 +140,7 @@ const FRAME_OVERHEAD: usize = 1024;
 pub const DEFAULT_JUTE_MAXBUFFER: usize = 0xfffff;
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
+    if s.len() % 2 != 0 {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
