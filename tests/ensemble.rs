@@ -14,9 +14,7 @@ fn member_of(ens: &Ensemble, zk: &Client) -> usize {
 
 #[test]
 fn failover_to_another_member_keeps_session_and_watches() {
-    let mut opts = ServerOptions::default();
-    opts.read_only_mode = true;
-    let mut ens = Ensemble::start_with(3, opts).unwrap();
+    let mut ens = Ensemble::start_with(3, ServerOptions::default()).unwrap();
     let mut cfg = Config::new(&ens.connect_string());
     cfg.session_timeout = Duration::from_secs(8);
     let zk = connect_with(cfg);
@@ -47,10 +45,14 @@ fn failover_to_another_member_keeps_session_and_watches() {
 #[test]
 fn read_only_mode_when_the_quorum_is_lost() {
     // A read-only server can only create local sessions (a global session is not re-attached there).
-    let mut opts = ServerOptions::default();
-    opts.read_only_mode = true;
-    opts.extra_config.push(("localSessionsEnabled".into(), "true".into()));
-    opts.extra_config.push(("localSessionsUpgradingEnabled".into(), "true".into()));
+    let opts = ServerOptions {
+        read_only_mode: true,
+        extra_config: vec![
+            ("localSessionsEnabled".into(), "true".into()),
+            ("localSessionsUpgradingEnabled".into(), "true".into()),
+        ],
+        ..ServerOptions::default()
+    };
     let mut ens = Ensemble::start_with(3, opts).unwrap();
     let admin = connect_to(&ens.member_connect_string(0));
     admin.create("/ro", b"data", &CreateOptions::default()).unwrap();

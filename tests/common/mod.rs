@@ -12,10 +12,11 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Options every shared server runs with: TTL nodes, and fast container/TTL reaping.
 pub fn shared_options() -> ServerOptions {
-    let mut o = ServerOptions::default();
-    o.extended_types = true;
-    o.jvm_props.push(("znode.container.checkIntervalMs".into(), "300".into()));
-    o
+    ServerOptions {
+        extended_types: true,
+        jvm_props: vec![("znode.container.checkIntervalMs".into(), "300".into())],
+        ..ServerOptions::default()
+    }
 }
 
 /// The server shared by the tests of this binary (never stopped by a test).
