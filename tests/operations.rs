@@ -363,3 +363,51 @@ fn calls_after_close_fail_cleanly() {
     assert_eq!(zk.get_data_async("/", None, |_| panic!("must not run")).unwrap_err(), Error::Closed);
     assert_eq!(zk.start(WAIT).unwrap_err(), Error::Closed);
 }
+
+#[test]
+fn retry_policy_runs_a_flaky_call_until_it_succeeds() {
+    let zk = chrooted("retry");
+    zk.create("/r", b"v", &CreateOptions::default()).unwrap();
+    let policy = RetryPolicy { max_tries: 5, delay: Duration::from_millis(1), max_jitter: 0.0, ..RetryPolicy::default() };
+    let mut failures = 3;
+    let data = zk
+        .retry(&policy, || {
+            if failures > 0 {
+                failures -= 1;
+                return Err(Error::ConnectionLoss("injected".into()));
+            }
+            zk.get_data("/r", None).map(|(d, _)| d)
+        })
+        .unwrap();
+    assert_eq!(data, b"v");
+    assert_eq!(failures, 0);
+
+    let mut calls = 0;
+    let missing = zk.retry(&policy, || {
+        calls += 1;
+        zk.get_data("/missing", None)
+    });
+    assert_eq!(missing.unwrap_err().code(), codes::NO_NODE);
+    assert_eq!(calls, 1, "errors that are not retriable pass through at once");
+
+    let mut calls = 0;
+    let gave_up = zk.retry(&policy, || -> Result<()> {
+        calls += 1;
+        Err(Error::OperationTimeout("injected".into()))
+    });
+    assert_eq!(gave_up.unwrap_err().code(), codes::RETRY_FAILED);
+    assert_eq!(calls, 5);
+
+    // Closing the client interrupts a retry loop that is waiting.
+    let slow = RetryPolicy { max_tries: -1, delay: Duration::from_secs(30), max_jitter: 0.0, ..RetryPolicy::default() };
+    let zk2 = zk.clone();
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        zk2.close().unwrap();
+    });
+    let started = std::time::Instant::now();
+    let interrupted = zk.retry(&slow, || -> Result<()> { Err(Error::ConnectionLoss("injected".into())) });
+    assert_eq!(interrupted.unwrap_err().code(), codes::INTERRUPTED);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    closer.join().unwrap();
+}
