@@ -294,3 +294,34 @@ fn requests_made_before_start_are_sent_after_it_or_answered_by_close() {
     zk.close().unwrap();
     assert_eq!(rx.try_recv().unwrap().unwrap_err(), Error::Closing);
 }
+
+#[test]
+fn pings_keep_an_idle_session_alive() {
+    let p = proxied("idle", |c| c.session_timeout = Duration::from_millis(2000));
+    let states = record_states(&p.zk);
+    let session = p.zk.session_id();
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(p.zk.state(), State::Connected);
+    assert_eq!(p.zk.session_id(), session);
+    let seen = states.lock().unwrap().clone();
+    assert!(seen.iter().all(|e| e.state == State::Connected), "the connection dropped while idle: {seen:?}");
+    p.zk.close().unwrap();
+}
+
+#[test]
+fn a_silent_connection_is_declared_dead_and_replaced() {
+    let p = proxied("silent", |c| c.session_timeout = Duration::from_millis(3000));
+    let zk = &p.zk;
+    let negotiated = zk.negotiated_timeout_ms() as u64;
+    p.proxy.set_blackhole(true);
+    let cut_at = std::time::Instant::now();
+    eventually("the silent connection is dropped", || zk.state() == State::Connecting);
+    let noticed = cut_at.elapsed();
+    assert!(noticed >= Duration::from_millis(negotiated / 3), "dropped too early: {noticed:?}");
+    assert!(noticed <= Duration::from_millis(negotiated + 1000), "dropped too late: {noticed:?}");
+    p.proxy.set_blackhole(false);
+    p.proxy.drop_connections();
+    eventually("connected again", || zk.state() == State::Connected);
+    zk.exists("/", None).unwrap();
+    zk.close().unwrap();
+}
