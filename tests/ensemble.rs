@@ -77,3 +77,35 @@ fn read_only_mode_when_the_quorum_is_lost() {
     assert!(states.lock().unwrap().iter().any(|e| e.state == State::Connected));
     ro.close().unwrap();
 }
+
+#[test]
+fn get_config_and_reconfig() {
+    let opts = ServerOptions {
+        reconfig: true,
+        jvm_props: vec![("zookeeper.skipACL".into(), "yes".into())],
+        ..ServerOptions::default()
+    };
+    let ens = Ensemble::start_with(3, opts).unwrap();
+    let zk = connect_to(&ens.member_connect_string(0));
+    let (w, rx) = watcher();
+    let (config, stat) = zk.get_config(Some(w)).unwrap();
+    let config = String::from_utf8(config).unwrap();
+    assert!(config.contains("server.1=") && config.contains("server.3="), "{config}");
+    assert!(config.contains("version="), "{config}");
+    // Remove a follower the client is not connected to, so the change does not cut the connection.
+    let leader = ens.leader();
+    let victim = (1..3).find(|i| Some(*i) != leader).unwrap();
+    let (changed, new_stat) = zk.reconfig(None, Some(&format!("{}", victim + 1)), None, -1).unwrap();
+    let changed = String::from_utf8(changed).unwrap();
+    assert!(!changed.contains(&format!("server.{}=", victim + 1)) && changed.contains("server.1="), "{changed}");
+    assert!(new_stat.mzxid > stat.mzxid);
+    assert_eq!(
+        rx.recv_timeout(WAIT).unwrap(),
+        WatchedEvent { event_type: EventType::NodeDataChanged, path: "/zookeeper/config".into() }
+    );
+    // A stale expected version is refused (the membership change may cut connections meanwhile).
+    let policy = RetryPolicy { max_tries: 20, delay: Duration::from_millis(100), ..RetryPolicy::default() };
+    let stale = zk.retry(&policy, || zk.reconfig(None, Some("1"), None, 1));
+    assert_eq!(stale.unwrap_err().code(), codes::BAD_VERSION);
+    zk.close().unwrap();
+}
