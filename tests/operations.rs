@@ -368,7 +368,8 @@ fn calls_after_close_fail_cleanly() {
 fn retry_policy_runs_a_flaky_call_until_it_succeeds() {
     let zk = chrooted("retry");
     zk.create("/r", b"v", &CreateOptions::default()).unwrap();
-    let policy = RetryPolicy { max_tries: 5, delay: Duration::from_millis(1), max_jitter: 0.0, ..RetryPolicy::default() };
+    let policy =
+        RetryPolicy { max_tries: 5, delay: Duration::from_millis(1), max_jitter: 0.0, ..RetryPolicy::default() };
     let mut failures = 3;
     let data = zk
         .retry(&policy, || {
