@@ -17,6 +17,7 @@ mod client;
 pub mod config;
 mod dispatch;
 pub mod error;
+pub mod ffi;
 mod fourlw;
 pub mod future;
 pub mod hosts;

@@ -1,0 +1,473 @@
+//! `zkrs_future`: an async call's pending result (kazoo's IAsyncResult), over the core's [`ZkFuture`]:
+//! poll it, wait for it with a timeout, read it with a typed getter, or hand it to a callback (`then`).
+
+use super::acl::zkrs_acl_list;
+use super::buf::{zkrs_buf, zkrs_string_list};
+use super::client::{client_arg, timeout_ms, zkrs_client};
+use super::ops::{create_options, zkrs_create_options};
+use super::stat::{write_stat, zkrs_stat};
+use super::watch::{watcher_arg, zkrs_watcher};
+use super::{bytes_arg, fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
+use crate::acl::Acl;
+use crate::error::{codes, Result};
+use crate::future::ZkFuture;
+use crate::ops::Created;
+use crate::stat::Stat;
+use parking_lot::Mutex;
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What an operation returns, whatever its kind.
+#[derive(Clone)]
+enum Value {
+    Data(Vec<u8>, Stat),
+    Stat(Stat),
+    Created(String, Stat),
+    Unit,
+    Exists(Option<Stat>),
+    Children(Vec<String>, Stat),
+    Acl(Vec<Acl>, Stat),
+}
+
+impl Value {
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Data(..) => "data",
+            Value::Stat(_) => "stat",
+            Value::Created(..) => "created path",
+            Value::Unit => "no value",
+            Value::Exists(_) => "exists",
+            Value::Children(..) => "children",
+            Value::Acl(..) => "ACL",
+        }
+    }
+}
+
+struct FutureInner {
+    future: ZkFuture<Value>,
+    /// The result once a getter or the `then` callback took it from the core future.
+    cache: Mutex<Option<Result<Value>>>,
+    then_registered: std::sync::atomic::AtomicBool,
+}
+
+/// The pending result of an async call (`zkrs_client_*_future`). Poll it with `zkrs_future_ready`, wait
+/// with `zkrs_future_wait`, read it with the getter of its kind (`zkrs_future_get_data`, ...; each may
+/// be called any number of times), or have a callback run when it is there (`zkrs_future_then`). Release
+/// it with `zkrs_future_free` (the operation still completes). The functions may be called from any
+/// thread.
+pub struct zkrs_future {
+    inner: Arc<FutureInner>,
+}
+
+impl FutureInner {
+    /// The result, waiting up to `timeout` for it. The outer error is a zkrs_rc about the waiting
+    /// (TIMEOUT, WOULD_DEADLOCK, BAD_ARGUMENTS after `then`), already recorded as the last error.
+    fn result(&self, timeout: Duration) -> std::result::Result<Result<Value>, zkrs_rc> {
+        {
+            let cache = self.cache.lock();
+            if let Some(r) = &*cache {
+                return Ok(r.clone());
+            }
+            if self.then_registered.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(fail(
+                    codes::BAD_ARGUMENTS,
+                    "the result of this future goes to its zkrs_future_then callback; read it there",
+                ));
+            }
+        }
+        if let Err(e) = self.future.wait(timeout) {
+            return Err(fail_with(&e));
+        }
+        let mut cache = self.cache.lock();
+        if cache.is_none() {
+            *cache = Some(self.future.get(Duration::ZERO));
+        }
+        Ok(cache.as_ref().expect("just filled").clone())
+    }
+}
+
+/// Runs `start` (an `_async` call given a completion) as a future in `*out`.
+unsafe fn make_future(
+    c: &zkrs_client,
+    out: *mut *mut zkrs_future,
+    start: impl FnOnce(Box<dyn FnOnce(Result<Value>) + Send>) -> Result<()>,
+) -> zkrs_rc {
+    match c.client.future(start) {
+        Ok(future) => {
+            let inner = Arc::new(FutureInner {
+                future,
+                cache: Mutex::new(None),
+                then_registered: std::sync::atomic::AtomicBool::new(false),
+            });
+            *out = Box::into_raw(Box::new(zkrs_future { inner }));
+            codes::OK
+        }
+        Err(e) => fail_with(&e),
+    }
+}
+
+/// `zkrs_client_get_data_async` returning a future (read it with `zkrs_future_get_data`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_data_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    watch: *const zkrs_watcher,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let watch = try_arg!(watcher_arg(watch));
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        let w = watch.map(|w| w.into_watcher());
+        make_future(c, out, |done| {
+            c.client.get_data_async(path, w, move |r| done(r.map(|(d, s)| Value::Data(d, s))))
+        })
+    }
+}
+
+/// `zkrs_client_set_data_async` returning a future (read it with `zkrs_future_get_stat`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_set_data_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    data: *const u8,
+    len: usize,
+    version: i32,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let data = try_arg!(bytes_arg(data, len, "data"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(c, out, |done| {
+            c.client.set_data_async(path, data, version, move |r| done(r.map(Value::Stat)))
+        })
+    }
+}
+
+/// `zkrs_client_create_async` returning a future (read it with `zkrs_future_get_created`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_create_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    data: *const u8,
+    len: usize,
+    opts: *const zkrs_create_options,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let data = try_arg!(bytes_arg(data, len, "data"));
+        let opts = try_arg!(create_options(opts));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(c, out, |done| {
+            c.client.create_async(path, data, &opts, move |r| {
+                done(r.map(|Created { path, stat }| Value::Created(path, stat)))
+            })
+        })
+    }
+}
+
+/// `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_delete_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    version: i32,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(c, out, |done| c.client.delete_async(path, version, move |r| done(r.map(|()| Value::Unit))))
+    }
+}
+
+/// `zkrs_client_exists_async` returning a future (read it with `zkrs_future_get_exists`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_exists_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    watch: *const zkrs_watcher,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let watch = try_arg!(watcher_arg(watch));
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        let w = watch.map(|w| w.into_watcher());
+        make_future(c, out, |done| c.client.exists_async(path, w, move |r| done(r.map(Value::Exists))))
+    }
+}
+
+/// `zkrs_client_get_children_async` returning a future (read it with `zkrs_future_get_children`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_children_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    watch: *const zkrs_watcher,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let watch = try_arg!(watcher_arg(watch));
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        let w = watch.map(|w| w.into_watcher());
+        make_future(c, out, |done| {
+            c.client.get_children_async(path, w, move |r| done(r.map(|(n, s)| Value::Children(n, s))))
+        })
+    }
+}
+
+/// `zkrs_client_get_acl_async` returning a future (read it with `zkrs_future_get_acl`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_acl_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(c, out, |done| c.client.get_acl_async(path, move |r| done(r.map(|(a, s)| Value::Acl(a, s)))))
+    }
+}
+
+/// Whether the result is there (false if `f` is NULL). Never blocks.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_ready(f: *const zkrs_future) -> bool {
+    ffi_guard! {
+        match f.as_ref() {
+            Some(f) => f.inner.cache.lock().is_some() || f.inner.future.is_ready(),
+            None => false,
+        }
+    }
+}
+
+/// Waits up to `timeout_ms` (-1: no limit, 0: do not wait) until the result is there: `ZKRS_RC_OK` then
+/// (whatever the result is), `ZKRS_RC_TIMEOUT` if it is not there in time, `ZKRS_RC_WOULD_DEADLOCK` when
+/// called from a callback of the same client while the result is not there (only that callback's
+/// thread could deliver it).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_wait(f: *mut zkrs_future, timeout_ms: i32) -> zkrs_rc {
+    ffi_guard! {
+        let f = try_arg!(ref_arg(f, "f"));
+        match f.inner.result(self::timeout_ms(timeout_ms)) {
+            Ok(_) => codes::OK,
+            Err(rc) => rc,
+        }
+    }
+}
+
+/// Waits like `zkrs_future_wait`, then returns the operation's own result code (detail in
+/// `zkrs_last_error_message()`). Works for every kind of future; the other getters also give the value.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get(f: *mut zkrs_future, timeout_ms: i32) -> zkrs_rc {
+    ffi_guard! {
+        let f = try_arg!(ref_arg(f, "f"));
+        match try_arg!(f.inner.result(self::timeout_ms(timeout_ms))) {
+            Ok(_) => codes::OK,
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+fn wrong_kind(v: &Value, want: &str) -> zkrs_rc {
+    fail(codes::BAD_ARGUMENTS, &format!("this future holds a {} result, not {want}", v.kind()))
+}
+
+/// The value of a future, waited for; its error if the operation failed.
+unsafe fn value(f: *mut zkrs_future, timeout: i32) -> std::result::Result<Value, zkrs_rc> {
+    let f = ref_arg(f, "f")?;
+    match f.inner.result(timeout_ms(timeout))? {
+        Ok(v) => Ok(v),
+        Err(e) => Err(fail_with(&e)),
+    }
+}
+
+/// The result of a get_data future: a new `*data_out` (released with `zkrs_buf_free`) and, if
+/// `stat_out` is not NULL, the stat. Waits like `zkrs_future_wait`; returns the operation's code.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_data(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    data_out: *mut *mut zkrs_buf,
+    stat_out: *mut zkrs_stat,
+) -> zkrs_rc {
+    ffi_guard! {
+        let data_out = try_arg!(out_arg(data_out, "data_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Data(d, s) => {
+                *data_out = zkrs_buf::boxed(d);
+                write_stat(stat_out, &s);
+                codes::OK
+            }
+            v => wrong_kind(&v, "data"),
+        }
+    }
+}
+
+/// The result of a set_data or set_acl future: the stat in `*stat_out` (may be NULL).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_stat(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    stat_out: *mut zkrs_stat,
+) -> zkrs_rc {
+    ffi_guard! {
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Stat(s) => {
+                write_stat(stat_out, &s);
+                codes::OK
+            }
+            v => wrong_kind(&v, "stat"),
+        }
+    }
+}
+
+/// The result of a create future: the created path in a new `*path_out` (may be NULL; released with
+/// `zkrs_buf_free`) and the stat in `*stat_out` (may be NULL).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_created(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    path_out: *mut *mut zkrs_buf,
+    stat_out: *mut zkrs_stat,
+) -> zkrs_rc {
+    ffi_guard! {
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Created(p, s) => {
+                if !path_out.is_null() {
+                    *path_out = zkrs_buf::boxed(p.into_bytes());
+                }
+                write_stat(stat_out, &s);
+                codes::OK
+            }
+            v => wrong_kind(&v, "created path"),
+        }
+    }
+}
+
+/// The result of an exists future: `*exists_out`, and the stat in `*stat_out` (may be NULL; zeros when
+/// the node does not exist).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_exists(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    exists_out: *mut bool,
+    stat_out: *mut zkrs_stat,
+) -> zkrs_rc {
+    ffi_guard! {
+        let exists_out = try_arg!(out_arg(exists_out, "exists_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Exists(s) => {
+                *exists_out = s.is_some();
+                write_stat(stat_out, &s.unwrap_or_default());
+                codes::OK
+            }
+            v => wrong_kind(&v, "exists"),
+        }
+    }
+}
+
+/// The result of a get_children future: a new `*children_out` (released with `zkrs_string_list_free`)
+/// and the stat in `*stat_out` (may be NULL).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_children(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    children_out: *mut *mut zkrs_string_list,
+    stat_out: *mut zkrs_stat,
+) -> zkrs_rc {
+    ffi_guard! {
+        let children_out = try_arg!(out_arg(children_out, "children_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Children(n, s) => {
+                let list = try_arg!(zkrs_string_list::new(n));
+                *children_out = Box::into_raw(Box::new(list));
+                write_stat(stat_out, &s);
+                codes::OK
+            }
+            v => wrong_kind(&v, "children"),
+        }
+    }
+}
+
+/// The result of a get_acl future: a new `*acl_out` (released with `zkrs_acl_list_free`) and the stat
+/// in `*stat_out` (may be NULL).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_acl(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    acl_out: *mut *mut zkrs_acl_list,
+    stat_out: *mut zkrs_stat,
+) -> zkrs_rc {
+    ffi_guard! {
+        let acl_out = try_arg!(out_arg(acl_out, "acl_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Acl(a, s) => {
+                *acl_out = Box::into_raw(Box::new(zkrs_acl_list::from_acls(a)));
+                write_stat(stat_out, &s);
+                codes::OK
+            }
+            v => wrong_kind(&v, "ACL"),
+        }
+    }
+}
+
+/// The callback of `zkrs_future_then`: `f` is borrowed (do not free it here; it may already have been
+/// freed by its owner otherwise); read the result with the getters (they do not wait inside it).
+pub type zkrs_future_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, f: *mut zkrs_future)>;
+
+/// Runs `cb(userdata, f)` exactly once, on the client's event thread (or inside
+/// `zkrs_client_dispatch`), when the result is there — soon if it is there already. At most one `then`
+/// per future, and only before a getter or `zkrs_future_wait` took the result (else
+/// `ZKRS_RC_BAD_ARGUMENTS`). Afterwards the getters return `ZKRS_RC_BAD_ARGUMENTS` outside the callback
+/// until it ran. Freeing the future does not cancel the callback.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_then(f: *mut zkrs_future, cb: zkrs_future_fn, userdata: *mut c_void) -> zkrs_rc {
+    ffi_guard! {
+        let f = try_arg!(ref_arg(f, "f"));
+        let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
+        let cache = f.inner.cache.lock();
+        if cache.is_some() {
+            return fail(codes::BAD_ARGUMENTS, "the result of this future was already taken");
+        }
+        let inner = f.inner.clone();
+        let ud = UserData(userdata);
+        let r = f.inner.future.then(move |r: Result<Value>| {
+            let ud = ud;
+            *inner.cache.lock() = Some(r);
+            let mut borrowed = zkrs_future { inner };
+            // SAFETY: a C callback given for this userdata; the future outlives the call.
+            unsafe { cb(ud.0, &mut borrowed) }
+        });
+        match r {
+            Ok(()) => {
+                f.inner.then_registered.store(true, std::sync::atomic::Ordering::Release);
+                drop(cache);
+                codes::OK
+            }
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Releases the future. NULL does nothing. The operation still completes, and a `then` callback still
+/// runs.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_free(f: *mut zkrs_future) {
+    ffi_guard! {
+        if !f.is_null() {
+            drop(Box::from_raw(f));
+        }
+    }
+}
