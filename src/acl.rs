@@ -5,22 +5,31 @@ use openssl::sha::sha1;
 
 /// Permission bits of an [`Acl`].
 pub mod perms {
+    /// Read the data and list the children.
     pub const READ: i32 = 1;
+    /// Set the data.
     pub const WRITE: i32 = 2;
+    /// Create children.
     pub const CREATE: i32 = 4;
+    /// Delete children.
     pub const DELETE: i32 = 8;
+    /// Set the ACL.
     pub const ADMIN: i32 = 16;
+    /// All of the above.
     pub const ALL: i32 = READ | WRITE | CREATE | DELETE | ADMIN;
 }
 
 /// An identity: a scheme (`world`, `auth`, `digest`, `ip`, `x509`, `sasl`) and an id within it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Id {
+    /// The scheme, such as `digest` or `world`.
     pub scheme: String,
+    /// The id within the scheme, such as `user:base64(sha1(user:password))` or `anyone`.
     pub id: String,
 }
 
 impl Id {
+    /// An identity from its scheme and id.
     pub fn new(scheme: impl Into<String>, id: impl Into<String>) -> Self {
         Id { scheme: scheme.into(), id: id.into() }
     }
@@ -29,11 +38,14 @@ impl Id {
 /// One entry of an access control list: the permissions granted to an identity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Acl {
+    /// The permission bits (see [`perms`]).
     pub perms: i32,
+    /// Who gets them.
     pub id: Id,
 }
 
 impl Acl {
+    /// An entry granting `perms` to `scheme:id`.
     pub fn new(perms: i32, scheme: impl Into<String>, id: impl Into<String>) -> Self {
         Acl { perms, id: Id::new(scheme, id) }
     }

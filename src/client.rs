@@ -298,12 +298,29 @@ impl Client {
         }
     }
 
+    /// Async [`Client::ensure_path`]; missing parents are created with sync calls on the dispatcher.
+    pub fn ensure_path_async(&self, path: &str, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+        validate_path(path, false)?;
+        if path == "/" {
+            // Still answered through the session, so the callback keeps its once-on-the-dispatcher rule.
+            return self.call_async(ops::exists(self.shared().chroot.to_server(path), None), move |r| cb(r.map(drop)));
+        }
+        let client = self.clone();
+        let owned = path.to_string();
+        self.call_async(self.create_request(path, b"", &CreateOptions::default())?, move |r| match r {
+            Ok(_) | Err(Error::NodeExists(_)) => cb(Ok(())),
+            Err(Error::NoNode(_)) => cb(client.ensure_path(&owned)),
+            Err(e) => cb(Err(e)),
+        })
+    }
+
     /// The node's stat, or `None` if it does not exist. `watch` fires on its creation, deletion or
     /// data change.
     pub fn exists(&self, path: &str, watch: Option<Watcher>) -> Result<Option<Stat>> {
         self.call(ops::exists(self.server_path(path, false)?, watch))
     }
 
+    /// Async [`Client::exists`].
     pub fn exists_async(
         &self,
         path: &str,
@@ -318,6 +335,7 @@ impl Client {
         self.call(ops::get_data(self.server_path(path, false)?, watch))
     }
 
+    /// Async [`Client::get_data`].
     pub fn get_data_async(
         &self,
         path: &str,
@@ -333,6 +351,7 @@ impl Client {
         self.call(ops::set_data(self.server_path(path, false)?, data, version))
     }
 
+    /// Async [`Client::set_data`].
     pub fn set_data_async(
         &self,
         path: &str,
@@ -349,6 +368,7 @@ impl Client {
         self.call(ops::delete(self.server_path(path, false)?, version))
     }
 
+    /// Async [`Client::delete`].
     pub fn delete_async(&self, path: &str, version: i32, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
         self.call_async(ops::delete(self.server_path(path, false)?, version), cb)
     }
@@ -374,12 +394,24 @@ impl Client {
         }
     }
 
+    /// Async [`Client::delete_recursive`]: the children are listed asynchronously, the rest is done with
+    /// sync calls on the dispatcher before the callback.
+    pub fn delete_recursive_async(&self, path: &str, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+        let client = self.clone();
+        let owned = path.to_string();
+        self.call_async(ops::get_children(self.server_path(path, false)?, None), move |r| match r {
+            Ok(_) => cb(client.delete_recursive(&owned)),
+            Err(e) => cb(Err(e)),
+        })
+    }
+
     /// The node's children (names, unsorted) and stat. `watch` fires on a child change or the node's
     /// deletion.
     pub fn get_children(&self, path: &str, watch: Option<Watcher>) -> Result<(Vec<String>, Stat)> {
         self.call(ops::get_children(self.server_path(path, false)?, watch))
     }
 
+    /// Async [`Client::get_children`].
     pub fn get_children_async(
         &self,
         path: &str,
@@ -389,10 +421,12 @@ impl Client {
         self.call_async(ops::get_children(self.server_path(path, false)?, watch), cb)
     }
 
+    /// The node's ACL and stat.
     pub fn get_acl(&self, path: &str) -> Result<(Vec<Acl>, Stat)> {
         self.call(ops::get_acl(self.server_path(path, false)?))
     }
 
+    /// Async [`Client::get_acl`].
     pub fn get_acl_async(&self, path: &str, cb: impl FnOnce(Result<(Vec<Acl>, Stat)>) + Send + 'static) -> Result<()> {
         self.call_async(ops::get_acl(self.server_path(path, false)?), cb)
     }
@@ -402,6 +436,7 @@ impl Client {
         self.call(ops::set_acl(self.server_path(path, false)?, acl, version))
     }
 
+    /// Async [`Client::set_acl`].
     pub fn set_acl_async(
         &self,
         path: &str,
@@ -417,6 +452,7 @@ impl Client {
         self.call(ops::sync(self.server_path(path, false)?))
     }
 
+    /// Async [`Client::sync`].
     pub fn sync_async(&self, path: &str, cb: impl FnOnce(Result<String>) + Send + 'static) -> Result<()> {
         self.call_async(ops::sync(self.server_path(path, false)?), cb)
     }
@@ -447,6 +483,7 @@ impl Client {
         self.call(self.multi_request(txn)?)
     }
 
+    /// Async [`Client::commit`].
     pub fn commit_async(
         &self,
         txn: Transaction,
@@ -471,6 +508,7 @@ impl Client {
         self.call(self.multi_read_request(reads)?)
     }
 
+    /// Async [`Client::multi_read`].
     pub fn multi_read_async(
         &self,
         reads: &[ReadOp],
@@ -485,9 +523,28 @@ impl Client {
         self.call(ops::get_ephemerals(self.shared().chroot.to_server(prefix)))
     }
 
+    /// Async [`Client::get_ephemerals`].
+    pub fn get_ephemerals_async(
+        &self,
+        prefix: &str,
+        cb: impl FnOnce(Result<Vec<String>>) + Send + 'static,
+    ) -> Result<()> {
+        validate_path(prefix, false)?;
+        self.call_async(ops::get_ephemerals(self.shared().chroot.to_server(prefix)), cb)
+    }
+
     /// The number of nodes under `path`, at any depth.
     pub fn get_all_children_number(&self, path: &str) -> Result<i32> {
         self.call(ops::get_all_children_number(self.server_path(path, false)?))
+    }
+
+    /// Async [`Client::get_all_children_number`].
+    pub fn get_all_children_number_async(
+        &self,
+        path: &str,
+        cb: impl FnOnce(Result<i32>) + Send + 'static,
+    ) -> Result<()> {
+        self.call_async(ops::get_all_children_number(self.server_path(path, false)?), cb)
     }
 
     fn add_watch_request(
@@ -514,6 +571,7 @@ impl Client {
         Ok(id)
     }
 
+    /// Async [`Client::add_watch`]. The id is returned at once; the watch is active once `cb` got `Ok`.
     pub fn add_watch_async(
         &self,
         path: &str,
@@ -537,6 +595,7 @@ impl Client {
         self.call(ops::remove_watches(self.server_path(path, false)?, path.to_string(), kind, local, true))
     }
 
+    /// Async [`Client::remove_watches`].
     pub fn remove_watches_async(
         &self,
         path: &str,
@@ -552,9 +611,28 @@ impl Client {
         self.call(ops::remove_watches(self.server_path(path, false)?, path.to_string(), kind, false, false))
     }
 
+    /// Async [`Client::check_watches`].
+    pub fn check_watches_async(
+        &self,
+        path: &str,
+        kind: WatcherType,
+        cb: impl FnOnce(Result<()>) + Send + 'static,
+    ) -> Result<()> {
+        self.call_async(ops::remove_watches(self.server_path(path, false)?, path.to_string(), kind, false, false), cb)
+    }
+
     /// The ensemble's dynamic configuration (`/zookeeper/config`).
     pub fn get_config(&self, watch: Option<Watcher>) -> Result<(Vec<u8>, Stat)> {
         self.call(ops::get_config(watch))
+    }
+
+    /// Async [`Client::get_config`].
+    pub fn get_config_async(
+        &self,
+        watch: Option<Watcher>,
+        cb: impl FnOnce(Result<(Vec<u8>, Stat)>) + Send + 'static,
+    ) -> Result<()> {
+        self.call_async(ops::get_config(watch), cb)
     }
 
     /// Changes the ensemble's membership; `from_config` is the expected config version (-1: any).
@@ -568,9 +646,26 @@ impl Client {
         self.call(ops::reconfig(joining, leaving, new_members, from_config))
     }
 
+    /// Async [`Client::reconfig`].
+    pub fn reconfig_async(
+        &self,
+        joining: Option<&str>,
+        leaving: Option<&str>,
+        new_members: Option<&str>,
+        from_config: i64,
+        cb: impl FnOnce(Result<(Vec<u8>, Stat)>) + Send + 'static,
+    ) -> Result<()> {
+        self.call_async(ops::reconfig(joining, leaving, new_members, from_config), cb)
+    }
+
     /// Who the server thinks this session is.
     pub fn whoami(&self) -> Result<Vec<ClientInfo>> {
         self.call(ops::whoami())
+    }
+
+    /// Async [`Client::whoami`].
+    pub fn whoami_async(&self, cb: impl FnOnce(Result<Vec<ClientInfo>>) + Send + 'static) -> Result<()> {
+        self.call_async(ops::whoami(), cb)
     }
 
     /// Adds credentials to the session (`("digest", b"user:password")`); they are sent again after
@@ -582,6 +677,7 @@ impl Client {
         self.call(ops::add_auth(scheme, credentials))
     }
 
+    /// Async [`Client::add_auth`].
     pub fn add_auth_async(
         &self,
         scheme: &str,

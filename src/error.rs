@@ -4,127 +4,195 @@
 /// (the same as the ZooKeeper C client), zkrs's own from -1000 down. Numbers are never reused.
 pub type Code = i32;
 
-/// The codes, as named constants. The C layer exposes the same numbers as `ZKRS_RC_*`.
-pub mod codes {
-    use super::Code;
-    pub const OK: Code = 0;
-    pub const SYSTEM_ERROR: Code = -1;
-    pub const RUNTIME_INCONSISTENCY: Code = -2;
-    pub const DATA_INCONSISTENCY: Code = -3;
-    pub const CONNECTION_LOSS: Code = -4;
-    pub const MARSHALLING_ERROR: Code = -5;
-    pub const UNIMPLEMENTED: Code = -6;
-    pub const OPERATION_TIMEOUT: Code = -7;
-    pub const BAD_ARGUMENTS: Code = -8;
-    pub const INVALID_STATE: Code = -9;
-    pub const UNKNOWN_SESSION: Code = -12;
-    pub const NEW_CONFIG_NO_QUORUM: Code = -13;
-    pub const RECONFIG_IN_PROGRESS: Code = -14;
-    pub const SSL_CONNECTION_ERROR: Code = -15;
-    pub const API_ERROR: Code = -100;
-    pub const NO_NODE: Code = -101;
-    pub const NO_AUTH: Code = -102;
-    pub const BAD_VERSION: Code = -103;
-    pub const NO_CHILDREN_FOR_EPHEMERALS: Code = -108;
-    pub const NODE_EXISTS: Code = -110;
-    pub const NOT_EMPTY: Code = -111;
-    pub const SESSION_EXPIRED: Code = -112;
-    pub const INVALID_CALLBACK: Code = -113;
-    pub const INVALID_ACL: Code = -114;
-    pub const AUTH_FAILED: Code = -115;
-    pub const CLOSING: Code = -116;
-    pub const NOTHING: Code = -117;
-    pub const SESSION_MOVED: Code = -118;
-    pub const NOT_READ_ONLY: Code = -119;
-    pub const EPHEMERAL_ON_LOCAL_SESSION: Code = -120;
-    pub const NO_WATCHER: Code = -121;
-    pub const REQUEST_TIMEOUT: Code = -122;
-    pub const RECONFIG_DISABLED: Code = -123;
-    pub const SESSION_CLOSED_REQUIRE_SASL_AUTH: Code = -124;
-    pub const QUOTA_EXCEEDED: Code = -125;
-    pub const THROTTLED_OP: Code = -127;
+/// Declares every code once: the `codes` constants (documented with their message), [`CODE_TABLE`],
+/// [`code_message`] and [`code_name`] all come from this one list.
+macro_rules! define_codes {
+    ($($name:ident = $num:literal, $message:literal;)*) => {
+        /// The codes, as named constants. The C layer exposes the same numbers as `ZKRS_RC_*`.
+        pub mod codes {
+            use super::Code;
+            $(#[doc = $message] pub const $name: Code = $num;)*
+        }
 
-    pub const NULL_ARGUMENT: Code = -1000;
-    pub const INVALID_PATH: Code = -1001;
-    pub const INVALID_UTF8: Code = -1002;
-    pub const DATA_TOO_LARGE: Code = -1003;
-    pub const CLOSED: Code = -1004;
-    pub const TIMEOUT: Code = -1005;
-    pub const WOULD_DEADLOCK: Code = -1006;
-    pub const PANIC: Code = -1007;
-    pub const UNKNOWN_CONFIG_KEY: Code = -1008;
-    pub const INVALID_CONFIG_VALUE: Code = -1009;
-    pub const QUEUE_FULL: Code = -1010;
-    pub const RETRY_FAILED: Code = -1011;
-    pub const INTERRUPTED: Code = -1012;
-    pub const FORCE_RETRY: Code = -1013;
-    pub const FORKED: Code = -1014;
-    pub const NOT_CONNECTED: Code = -1015;
+        /// Every code with its name, for bindings that want a table.
+        pub const CODE_TABLE: &[(Code, &str)] = &[$((codes::$name, stringify!($name)),)*];
+
+        /// A short human description of a code.
+        pub fn code_message(code: Code) -> &'static str {
+            match code {
+                $(codes::$name => $message,)*
+                _ => "unknown error",
+            }
+        }
+    };
+}
+
+define_codes! {
+    OK = 0, "ok";
+    SYSTEM_ERROR = -1, "system error";
+    RUNTIME_INCONSISTENCY = -2, "run time inconsistency";
+    DATA_INCONSISTENCY = -3, "data inconsistency";
+    CONNECTION_LOSS = -4, "connection loss";
+    MARSHALLING_ERROR = -5, "marshalling error";
+    UNIMPLEMENTED = -6, "unimplemented";
+    OPERATION_TIMEOUT = -7, "operation timeout";
+    BAD_ARGUMENTS = -8, "bad arguments";
+    INVALID_STATE = -9, "invalid state";
+    UNKNOWN_SESSION = -12, "unknown session";
+    NEW_CONFIG_NO_QUORUM = -13, "no quorum of the new config is connected and up to date";
+    RECONFIG_IN_PROGRESS = -14, "another reconfiguration is in progress";
+    SSL_CONNECTION_ERROR = -15, "TLS connection error";
+    API_ERROR = -100, "api error";
+    NO_NODE = -101, "no node";
+    NO_AUTH = -102, "not authenticated";
+    BAD_VERSION = -103, "bad version";
+    NO_CHILDREN_FOR_EPHEMERALS = -108, "no children for ephemerals";
+    NODE_EXISTS = -110, "node exists";
+    NOT_EMPTY = -111, "not empty";
+    SESSION_EXPIRED = -112, "session expired";
+    INVALID_CALLBACK = -113, "invalid callback";
+    INVALID_ACL = -114, "invalid acl";
+    AUTH_FAILED = -115, "authentication failed";
+    CLOSING = -116, "client is closing";
+    NOTHING = -117, "no server responses to process";
+    SESSION_MOVED = -118, "session moved to another server";
+    NOT_READ_ONLY = -119, "state-changing request sent to a read-only server";
+    EPHEMERAL_ON_LOCAL_SESSION = -120, "ephemeral node on a local session";
+    NO_WATCHER = -121, "no such watcher";
+    REQUEST_TIMEOUT = -122, "request timeout";
+    RECONFIG_DISABLED = -123, "reconfiguration is disabled";
+    SESSION_CLOSED_REQUIRE_SASL_AUTH = -124, "session closed: the server requires SASL authentication";
+    QUOTA_EXCEEDED = -125, "quota exceeded";
+    THROTTLED_OP = -127, "operation throttled due to high load";
+    NULL_ARGUMENT = -1000, "a required pointer argument is NULL";
+    INVALID_PATH = -1001, "invalid path";
+    INVALID_UTF8 = -1002, "text is not valid UTF-8";
+    DATA_TOO_LARGE = -1003, "data too large";
+    CLOSED = -1004, "client is closed";
+    TIMEOUT = -1005, "timed out";
+    WOULD_DEADLOCK = -1006, "waiting would deadlock";
+    PANIC = -1007, "internal error (panic caught)";
+    UNKNOWN_CONFIG_KEY = -1008, "unknown configuration key";
+    INVALID_CONFIG_VALUE = -1009, "invalid configuration value";
+    QUEUE_FULL = -1010, "request queue full";
+    RETRY_FAILED = -1011, "retry policy gave up";
+    INTERRUPTED = -1012, "interrupted";
+    FORCE_RETRY = -1013, "retry requested";
+    FORKED = -1014, "client used in a forked child process";
+    NOT_CONNECTED = -1015, "not connected";
 }
 
 /// Everything that can go wrong. Each variant knows its numeric [`Code`] ([`Error::code`]) and carries
 /// the path or the reason, so a message alone tells what failed where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    /// The node does not exist (the path).
     #[error("node does not exist: {0}")]
     NoNode(String),
+    /// The node exists already (the path).
     #[error("node already exists: {0}")]
     NodeExists(String),
+    /// The expected version did not match (the path).
     #[error("version does not match: {0}")]
     BadVersion(String),
+    /// The node has children and cannot be deleted (the path).
     #[error("node has children: {0}")]
     NotEmpty(String),
+    /// The ACL does not allow this session the operation (the path).
     #[error("not authorized: {0}")]
     NoAuth(String),
+    /// Ephemeral nodes cannot have children (the path).
     #[error("ephemeral nodes cannot have children: {0}")]
     NoChildrenForEphemerals(String),
+    /// The server refused the ACL (the path).
     #[error("invalid ACL: {0}")]
     InvalidAcl(String),
+    /// No watch of the asked kind exists (the path).
     #[error("no such watcher: {0}")]
     NoWatcher(String),
+    /// A write was sent to a read-only server (the path).
     #[error("write refused by a read-only server: {0}")]
     NotReadOnly(String),
+    /// The connection was lost before the reply came; the operation may or may not have happened.
     #[error("connection lost: {0}")]
     ConnectionLoss(String),
+    /// The server did not answer in time.
     #[error("operation timed out: {0}")]
     OperationTimeout(String),
+    /// The session expired; its ephemeral nodes and watches are gone.
     #[error("session expired")]
     SessionExpired,
+    /// The server refused the credentials; the session is unusable.
     #[error("authentication failed: {0}")]
     AuthFailed(String),
+    /// The client was closed while the request was pending.
     #[error("client is closing")]
     Closing,
+    /// The client is closed; nothing more can be sent.
     #[error("client is closed")]
     Closed,
+    /// An argument is invalid (the reason).
     #[error("bad arguments: {0}")]
     BadArguments(String),
+    /// The path breaks ZooKeeper's rules.
     #[error("invalid path {path:?}: {reason}")]
-    InvalidPath { path: String, reason: String },
+    InvalidPath {
+        /// The path as given.
+        path: String,
+        /// Which rule it breaks.
+        reason: String,
+    },
+    /// The data exceeds what the server accepts (`jute.maxbuffer`).
     #[error("data too large: {len} bytes, the limit is {max}")]
-    DataTooLarge { len: usize, max: usize },
+    DataTooLarge {
+        /// The length of the data.
+        len: usize,
+        /// The largest length accepted.
+        max: usize,
+    },
+    /// A frame or record could not be encoded or decoded.
     #[error("malformed data: {0}")]
     Marshalling(String),
+    /// Too many requests are queued while disconnected (the limit).
     #[error("too many queued requests ({0}) while disconnected")]
     QueueFull(usize),
+    /// A wait of the caller timed out (what was waited for).
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The retry policy gave up (the last error).
     #[error("retry policy gave up: {0}")]
     RetryFailed(String),
+    /// A retry or wait was interrupted (by close or the interrupt check).
     #[error("interrupted: {0}")]
     Interrupted(String),
+    /// Recipe code asks the retry policy to try again.
     #[error("retry requested: {0}")]
     ForceRetry(String),
+    /// Waiting here could never finish (a callback waiting for its own client's result).
     #[error("waiting here would deadlock: {0}")]
     WouldDeadlock(String),
+    /// No configuration key has this name.
     #[error("unknown configuration key {0:?}")]
     UnknownConfigKey(String),
+    /// A configuration value is not valid for its key.
     #[error("invalid value for configuration key {key:?}: {reason}")]
-    InvalidConfigValue { key: String, reason: String },
+    InvalidConfigValue {
+        /// The key.
+        key: String,
+        /// Why the value is refused.
+        reason: String,
+    },
     /// Any other code from the server, with the path of the request.
     #[error("{} ({code}): {path}", code_message(*code))]
-    Server { code: Code, path: String },
+    Server {
+        /// The code.
+        code: Code,
+        /// The path of the request, or what failed.
+        path: String,
+    },
 }
 
+/// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -191,122 +259,6 @@ impl Error {
     /// Session expiry is retried only when the policy says `ignore_expire`.
     pub fn is_retriable(&self) -> bool {
         matches!(self, Error::ConnectionLoss(_) | Error::OperationTimeout(_) | Error::ForceRetry(_))
-    }
-}
-
-/// Every code with its name, for bindings that want a table.
-pub const CODE_TABLE: &[(Code, &str)] = &[
-    (codes::OK, "OK"),
-    (codes::SYSTEM_ERROR, "SYSTEM_ERROR"),
-    (codes::RUNTIME_INCONSISTENCY, "RUNTIME_INCONSISTENCY"),
-    (codes::DATA_INCONSISTENCY, "DATA_INCONSISTENCY"),
-    (codes::CONNECTION_LOSS, "CONNECTION_LOSS"),
-    (codes::MARSHALLING_ERROR, "MARSHALLING_ERROR"),
-    (codes::UNIMPLEMENTED, "UNIMPLEMENTED"),
-    (codes::OPERATION_TIMEOUT, "OPERATION_TIMEOUT"),
-    (codes::BAD_ARGUMENTS, "BAD_ARGUMENTS"),
-    (codes::INVALID_STATE, "INVALID_STATE"),
-    (codes::UNKNOWN_SESSION, "UNKNOWN_SESSION"),
-    (codes::NEW_CONFIG_NO_QUORUM, "NEW_CONFIG_NO_QUORUM"),
-    (codes::RECONFIG_IN_PROGRESS, "RECONFIG_IN_PROGRESS"),
-    (codes::SSL_CONNECTION_ERROR, "SSL_CONNECTION_ERROR"),
-    (codes::API_ERROR, "API_ERROR"),
-    (codes::NO_NODE, "NO_NODE"),
-    (codes::NO_AUTH, "NO_AUTH"),
-    (codes::BAD_VERSION, "BAD_VERSION"),
-    (codes::NO_CHILDREN_FOR_EPHEMERALS, "NO_CHILDREN_FOR_EPHEMERALS"),
-    (codes::NODE_EXISTS, "NODE_EXISTS"),
-    (codes::NOT_EMPTY, "NOT_EMPTY"),
-    (codes::SESSION_EXPIRED, "SESSION_EXPIRED"),
-    (codes::INVALID_CALLBACK, "INVALID_CALLBACK"),
-    (codes::INVALID_ACL, "INVALID_ACL"),
-    (codes::AUTH_FAILED, "AUTH_FAILED"),
-    (codes::CLOSING, "CLOSING"),
-    (codes::NOTHING, "NOTHING"),
-    (codes::SESSION_MOVED, "SESSION_MOVED"),
-    (codes::NOT_READ_ONLY, "NOT_READ_ONLY"),
-    (codes::EPHEMERAL_ON_LOCAL_SESSION, "EPHEMERAL_ON_LOCAL_SESSION"),
-    (codes::NO_WATCHER, "NO_WATCHER"),
-    (codes::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
-    (codes::RECONFIG_DISABLED, "RECONFIG_DISABLED"),
-    (codes::SESSION_CLOSED_REQUIRE_SASL_AUTH, "SESSION_CLOSED_REQUIRE_SASL_AUTH"),
-    (codes::QUOTA_EXCEEDED, "QUOTA_EXCEEDED"),
-    (codes::THROTTLED_OP, "THROTTLED_OP"),
-    (codes::NULL_ARGUMENT, "NULL_ARGUMENT"),
-    (codes::INVALID_PATH, "INVALID_PATH"),
-    (codes::INVALID_UTF8, "INVALID_UTF8"),
-    (codes::DATA_TOO_LARGE, "DATA_TOO_LARGE"),
-    (codes::CLOSED, "CLOSED"),
-    (codes::TIMEOUT, "TIMEOUT"),
-    (codes::WOULD_DEADLOCK, "WOULD_DEADLOCK"),
-    (codes::PANIC, "PANIC"),
-    (codes::UNKNOWN_CONFIG_KEY, "UNKNOWN_CONFIG_KEY"),
-    (codes::INVALID_CONFIG_VALUE, "INVALID_CONFIG_VALUE"),
-    (codes::QUEUE_FULL, "QUEUE_FULL"),
-    (codes::RETRY_FAILED, "RETRY_FAILED"),
-    (codes::INTERRUPTED, "INTERRUPTED"),
-    (codes::FORCE_RETRY, "FORCE_RETRY"),
-    (codes::FORKED, "FORKED"),
-    (codes::NOT_CONNECTED, "NOT_CONNECTED"),
-];
-
-/// A short human description of a code.
-pub fn code_message(code: Code) -> &'static str {
-    use codes::*;
-    match code {
-        OK => "ok",
-        SYSTEM_ERROR => "system error",
-        RUNTIME_INCONSISTENCY => "run time inconsistency",
-        DATA_INCONSISTENCY => "data inconsistency",
-        CONNECTION_LOSS => "connection loss",
-        MARSHALLING_ERROR => "marshalling error",
-        UNIMPLEMENTED => "unimplemented",
-        OPERATION_TIMEOUT => "operation timeout",
-        BAD_ARGUMENTS => "bad arguments",
-        INVALID_STATE => "invalid state",
-        UNKNOWN_SESSION => "unknown session",
-        NEW_CONFIG_NO_QUORUM => "no quorum of the new config is connected and up to date",
-        RECONFIG_IN_PROGRESS => "another reconfiguration is in progress",
-        SSL_CONNECTION_ERROR => "TLS connection error",
-        API_ERROR => "api error",
-        NO_NODE => "no node",
-        NO_AUTH => "not authenticated",
-        BAD_VERSION => "bad version",
-        NO_CHILDREN_FOR_EPHEMERALS => "no children for ephemerals",
-        NODE_EXISTS => "node exists",
-        NOT_EMPTY => "not empty",
-        SESSION_EXPIRED => "session expired",
-        INVALID_CALLBACK => "invalid callback",
-        INVALID_ACL => "invalid acl",
-        AUTH_FAILED => "authentication failed",
-        CLOSING => "client is closing",
-        NOTHING => "no server responses to process",
-        SESSION_MOVED => "session moved to another server",
-        NOT_READ_ONLY => "state-changing request sent to a read-only server",
-        EPHEMERAL_ON_LOCAL_SESSION => "ephemeral node on a local session",
-        NO_WATCHER => "no such watcher",
-        REQUEST_TIMEOUT => "request timeout",
-        RECONFIG_DISABLED => "reconfiguration is disabled",
-        SESSION_CLOSED_REQUIRE_SASL_AUTH => "session closed: the server requires SASL authentication",
-        QUOTA_EXCEEDED => "quota exceeded",
-        THROTTLED_OP => "operation throttled due to high load",
-        NULL_ARGUMENT => "a required pointer argument is NULL",
-        INVALID_PATH => "invalid path",
-        INVALID_UTF8 => "text is not valid UTF-8",
-        DATA_TOO_LARGE => "data too large",
-        CLOSED => "client is closed",
-        TIMEOUT => "timed out",
-        WOULD_DEADLOCK => "waiting would deadlock",
-        PANIC => "internal error (panic caught)",
-        UNKNOWN_CONFIG_KEY => "unknown configuration key",
-        INVALID_CONFIG_VALUE => "invalid configuration value",
-        QUEUE_FULL => "request queue full",
-        RETRY_FAILED => "retry policy gave up",
-        INTERRUPTED => "interrupted",
-        FORCE_RETRY => "retry requested",
-        FORKED => "client used in a forked child process",
-        NOT_CONNECTED => "not connected",
-        _ => "unknown error",
     }
 }
 

@@ -10,7 +10,9 @@ const DEFAULT_PORT: u16 = 2181;
 /// One entry of the connect string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostPort {
+    /// A host name or address (IPv6 without brackets).
     pub host: String,
+    /// The port (2181 when the connect string gives none).
     pub port: u16,
 }
 
@@ -27,12 +29,14 @@ impl std::fmt::Display for HostPort {
 /// A parsed connect string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectString {
+    /// The servers, in the given order.
     pub hosts: Vec<HostPort>,
     /// `""` when there is no chroot.
     pub chroot: String,
 }
 
 impl ConnectString {
+    /// Parses `host:port[,host:port...][/chroot]`; IPv6 addresses go in brackets.
     pub fn parse(s: &str) -> Result<ConnectString> {
         let bad = |reason: String| Error::InvalidConfigValue { key: "hosts".into(), reason };
         let s = s.trim();

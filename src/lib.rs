@@ -10,6 +10,8 @@
 //! zk.close().unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 #[macro_use]
 pub mod log;
 pub mod acl;

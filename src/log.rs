@@ -9,14 +9,20 @@ use std::sync::{Arc, OnceLock};
 #[repr(u8)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Something failed.
     Error = 1,
+    /// Something is wrong but handled, or insecure.
     Warn = 2,
+    /// Connections and sessions coming and going.
     Info = 3,
+    /// Details of the protocol and state machine.
     Debug = 4,
+    /// Every frame.
     Trace = 5,
 }
 
 impl Level {
+    /// Parses a name (`warn`) or number (`2`), case-insensitive.
     pub fn parse(s: &str) -> Option<Level> {
         Some(match s.to_ascii_lowercase().as_str() {
             "error" | "1" => Level::Error,
@@ -28,6 +34,7 @@ impl Level {
         })
     }
 
+    /// The upper-case name (`WARN`).
     pub fn name(self) -> &'static str {
         match self {
             Level::Error => "ERROR",

@@ -14,18 +14,24 @@ use crate::watch::{AddWatchMode, OneShotKind, PendingWatch, Watcher, WatcherType
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CreateMode {
     #[default]
+    /// Stays until deleted.
     Persistent = 0,
+    /// Deleted by the server when the session ends.
     Ephemeral = 1,
+    /// Persistent, with a 10-digit sequence number appended to the name.
     PersistentSequential = 2,
+    /// Ephemeral, with a 10-digit sequence number appended to the name.
     EphemeralSequential = 3,
     /// Deleted by the server once its last child is gone.
     Container = 4,
     /// Deleted by the server when unmodified for the TTL and childless (needs extended types on the server).
     PersistentWithTtl = 5,
+    /// Sequential and with a TTL.
     PersistentSequentialWithTtl = 6,
 }
 
 impl CreateMode {
+    /// The mode for ZooKeeper's number (0..=6).
     pub fn from_i32(v: i32) -> Option<CreateMode> {
         Some(match v {
             0 => CreateMode::Persistent,
@@ -39,6 +45,7 @@ impl CreateMode {
         })
     }
 
+    /// Whether the server appends a sequence number.
     pub fn is_sequential(self) -> bool {
         matches!(
             self,
@@ -48,10 +55,12 @@ impl CreateMode {
         )
     }
 
+    /// Whether the node has a time to live.
     pub fn is_ttl(self) -> bool {
         matches!(self, CreateMode::PersistentWithTtl | CreateMode::PersistentSequentialWithTtl)
     }
 
+    /// Whether the node ends with the session.
     pub fn is_ephemeral(self) -> bool {
         matches!(self, CreateMode::Ephemeral | CreateMode::EphemeralSequential)
     }
@@ -69,6 +78,7 @@ impl CreateMode {
 /// How `create` creates a node.
 #[derive(Debug, Clone, Default)]
 pub struct CreateOptions {
+    /// The kind of node.
     pub mode: CreateMode,
     /// Time to live in milliseconds, for the TTL modes only.
     pub ttl_ms: i64,
@@ -79,20 +89,25 @@ pub struct CreateOptions {
 }
 
 impl CreateOptions {
+    /// Options for a node of `mode`, with the defaults otherwise.
     pub fn mode(mode: CreateMode) -> Self {
         CreateOptions { mode, ..Default::default() }
     }
+    /// Options for an ephemeral node.
     pub fn ephemeral() -> Self {
         Self::mode(CreateMode::Ephemeral)
     }
+    /// Also creates missing parents.
     pub fn with_makepath(mut self) -> Self {
         self.makepath = true;
         self
     }
+    /// Uses `acl` instead of the client's default ACL.
     pub fn with_acl(mut self, acl: Vec<Acl>) -> Self {
         self.acl = Some(acl);
         self
     }
+    /// Sets the time to live (TTL modes only).
     pub fn with_ttl_ms(mut self, ttl_ms: i64) -> Self {
         self.ttl_ms = ttl_ms;
         self
@@ -114,14 +129,18 @@ pub(crate) fn check_ttl(mode: CreateMode, ttl_ms: i64) -> Result<i64> {
 /// The result of `create`: the path created (with its sequence number) and the new node's stat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
+    /// The path created, relative to the chroot, with the sequence number if any.
     pub path: String,
+    /// The new node's stat.
     pub stat: Stat,
 }
 
 /// Who the server thinks this session is (`whoami`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientInfo {
+    /// The authentication scheme (`ip`, `digest`, `x509`, `sasl`, ...).
     pub auth_scheme: String,
+    /// The identity within that scheme.
     pub user: String,
 }
 

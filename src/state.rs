@@ -23,8 +23,11 @@ pub enum State {
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KazooState {
+    /// No session: never connected, expired, auth failed or closed.
     Lost = 0,
+    /// The connection is lost; the session may still be alive.
     Suspended = 1,
+    /// Connected, with a session.
     Connected = 2,
 }
 
@@ -46,12 +49,16 @@ impl State {
 /// state changed with it (kazoo's listeners are called only then).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StateEvent {
+    /// The new server-level state.
     pub state: State,
+    /// kazoo's state now.
     pub kazoo_state: KazooState,
+    /// kazoo's state before this event.
     pub previous_kazoo_state: KazooState,
 }
 
 impl StateEvent {
+    /// Whether kazoo's state changed with this event.
     pub fn kazoo_changed(&self) -> bool {
         self.kazoo_state != self.previous_kazoo_state
     }

@@ -31,14 +31,21 @@ impl TxnOp {
 /// What happened to one operation of a committed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
+    /// The node was created.
     Created {
+        /// The path created, relative to the chroot.
         path: String,
+        /// The new node's stat, when the server sent it (multi creates send none).
         stat: Option<Stat>,
     },
+    /// The node was deleted.
     Deleted,
+    /// The data was set.
     DataSet {
+        /// The node's new stat.
         stat: Stat,
     },
+    /// The version check passed.
     Checked,
     /// This op failed and made the whole transaction fail.
     Failed(Error),
@@ -47,6 +54,7 @@ pub enum OpResult {
 }
 
 impl OpResult {
+    /// Whether this op was applied.
     pub fn is_ok(&self) -> bool {
         !matches!(self, OpResult::Failed(_) | OpResult::RolledBack)
     }
@@ -210,6 +218,7 @@ impl Transaction {
         self
     }
 
+    /// Adds a delete of `path` if its version is `version` (-1: any).
     pub fn delete(&mut self, path: &str, version: i32) -> &mut Self {
         if let Some(p) = self.prepare(path, false) {
             self.ops.push(TxnOp::Delete { path: p, version });
@@ -217,6 +226,7 @@ impl Transaction {
         self
     }
 
+    /// Adds a set-data of `path` if its version is `version` (-1: any).
     pub fn set_data(&mut self, path: &str, data: &[u8], version: i32) -> &mut Self {
         if let Some(p) = self.prepare(path, false) {
             if self.check_data(data) {
@@ -234,10 +244,12 @@ impl Transaction {
         self
     }
 
+    /// How many ops were added.
     pub fn len(&self) -> usize {
         self.ops.len()
     }
 
+    /// Whether no op was added.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
@@ -246,15 +258,20 @@ impl Transaction {
 /// One read of a multi-read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadOp {
+    /// The children of the path.
     GetChildren(String),
+    /// The data and stat of the path.
     GetData(String),
 }
 
 /// The result of one read of a multi-read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadResult {
+    /// The children.
     Children(Vec<String>),
+    /// The data and stat.
     Data(Vec<u8>, Stat),
+    /// This read failed (for example `NoNode`); the others still ran.
     Failed(Error),
 }
 

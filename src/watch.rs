@@ -9,9 +9,13 @@ use std::sync::Arc;
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventType {
+    /// The node was created.
     NodeCreated = 1,
+    /// The node was deleted.
     NodeDeleted = 2,
+    /// The node's data changed.
     NodeDataChanged = 3,
+    /// A child was created or deleted.
     NodeChildrenChanged = 4,
     /// The data/exists watch was removed by `remove_watches`.
     DataWatchRemoved = 5,
@@ -55,7 +59,9 @@ impl EventType {
 /// A watch event as a watcher sees it; `path` is relative to the chroot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchedEvent {
+    /// What happened.
     pub event_type: EventType,
+    /// The node it happened to, relative to the chroot.
     pub path: String,
 }
 
@@ -69,10 +75,15 @@ pub type PersistentWatcher = Arc<dyn Fn(WatchedEvent) + Send + Sync>;
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatcherType {
+    /// Child watches.
     Children = 1,
+    /// Data and exists watches.
     Data = 2,
+    /// Every kind.
     Any = 3,
+    /// Persistent watches.
     Persistent = 4,
+    /// Persistent-recursive watches.
     PersistentRecursive = 5,
 }
 
@@ -80,7 +91,9 @@ pub enum WatcherType {
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddWatchMode {
+    /// Events on the node itself (data, children, deletion).
     Persistent = 0,
+    /// Events on the node and on every descendant (no child-change events).
     PersistentRecursive = 1,
 }
 

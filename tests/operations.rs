@@ -412,3 +412,37 @@ fn retry_policy_runs_a_flaky_call_until_it_succeeds() {
     assert!(started.elapsed() < Duration::from_secs(10));
     closer.join().unwrap();
 }
+
+#[test]
+fn every_read_and_compound_call_has_an_async_form() {
+    fn wait<T: Send + 'static>(f: ZkFuture<T>) -> zkrs::Result<T> {
+        f.get(WAIT)
+    }
+    let zk = chrooted("async-forms");
+
+    wait(zk.future(|cb| zk.ensure_path_async("/a/b/c", cb)).unwrap()).unwrap();
+    wait(zk.future(|cb| zk.ensure_path_async("/a/b/c", cb)).unwrap()).unwrap();
+    wait(zk.future(|cb| zk.ensure_path_async("/", cb)).unwrap()).unwrap();
+    zk.create("/a/e", b"", &CreateOptions::ephemeral()).unwrap();
+    assert_eq!(wait(zk.future(|cb| zk.get_all_children_number_async("/a", cb)).unwrap()).unwrap(), 3);
+
+    let ephemerals = wait(zk.future(|cb| zk.get_ephemerals_async("/", cb)).unwrap()).unwrap();
+    assert_eq!(ephemerals, vec!["/a/e".to_string()]);
+    let me = wait(zk.future(|cb| zk.whoami_async(cb)).unwrap()).unwrap();
+    assert!(me.iter().any(|i| i.auth_scheme == "ip"), "{me:?}");
+    wait(zk.future(|cb| zk.get_config_async(None, cb)).unwrap()).unwrap();
+
+    let (w, _rx) = watcher();
+    zk.get_data("/a/b", Some(w)).unwrap();
+    wait(zk.future(|cb| zk.check_watches_async("/a/b", WatcherType::Data, cb)).unwrap()).unwrap();
+    let missing = wait(zk.future(|cb| zk.check_watches_async("/a/b", WatcherType::Children, cb)).unwrap());
+    assert_eq!(missing.unwrap_err().code(), codes::NO_WATCHER);
+
+    wait(zk.future(|cb| zk.delete_recursive_async("/a", cb)).unwrap()).unwrap();
+    assert!(zk.exists("/a", None).unwrap().is_none());
+    let gone = wait(zk.future(|cb| zk.delete_recursive_async("/a", cb)).unwrap());
+    assert_eq!(gone.unwrap_err().code(), codes::NO_NODE);
+    // A bad path is refused before anything is sent.
+    assert_eq!(zk.ensure_path_async("a", |_| {}).unwrap_err().code(), codes::INVALID_PATH);
+    zk.close().unwrap();
+}
