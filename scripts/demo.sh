@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds zkrs, starts a local ZooKeeper on a free loopback port
-# and runs the quickstart program against it.
+# The main job: installs what is missing, builds libzkrs, starts a local ZooKeeper on a free loopback port
+# and runs the C quick start (examples-c/quickstart.c, linked against libzkrs.so) against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --quiet --release -p zkrs-testserver
-cargo build --quiet --release -p zkrs --example quickstart
-exec target/release/zkrs-testserver run -- target/release/examples/quickstart
+cargo build --quiet --release -p zkrs -p zkrs-testserver
+out=target/release/examples-c
+mkdir -p "$out"
+gcc -std=c99 -Wall -Wextra -Werror -O2 -Iinclude examples-c/quickstart.c -o "$out/quickstart" \
+    -Ltarget/release -Wl,-rpath,"$PWD/target/release" -lzkrs
+exec target/release/zkrs-testserver run -- "$out/quickstart"
