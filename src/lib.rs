@@ -17,6 +17,8 @@ pub mod log;
 pub mod acl;
 mod client;
 pub mod config;
+#[cfg(test)]
+mod decode_fuzz;
 mod dispatch;
 pub mod error;
 pub mod ffi;
