@@ -1,99 +1,417 @@
-//! The C API from C: compiles the programs of examples-c/ against include/zkrs.h and the freshly built
-//! libzkrs.so (gcc -Wall -Wextra -Werror) and runs them against a real ZooKeeper server.
+//! The C API from C: compiles the C test programs of tests/c/ and the examples of examples-c/ against
+//! include/zkrs.h and the freshly built libzkrs.so (gcc -std=c99 -Wall -Wextra -Werror) and runs each
+//! against a real ZooKeeper three times: as built, built with AddressSanitizer + UBSan (LeakSanitizer on:
+//! zero leaks), and under valgrind memcheck (zero errors, zero definite or indirect leaks).
 //!
 //!   cargo test --test c_api
 //!
-//! With ZKRS_C_VALGRIND=1 the programs also run under valgrind memcheck (errors are failures).
+//! ZKRS_C_NO_VALGRIND=1 skips the valgrind runs (when valgrind is not installed they are skipped with a
+//! printed reason; scripts/setup.sh installs it).
+//!
+//! Faults: a program that needs a connection drop or a session expiry is given ZK_PROXY_HOSTS, a connect
+//! string through a [`Proxy`] in front of the server, and asks for the fault by printing a line
+//! `@@FAULT drop` or `@@FAULT expire 0x<session id>` on stdout; this runner performs it (cuts the proxied
+//! connections; or black-holes the proxy until the server no longer lists the session, then opens it
+//! again) and answers `ok` on the program's stdin. The program waits for that answer.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use zkrs_testserver::ZkServer;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use zkrs_testserver::{Proxy, ServerOptions, ZkServer};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/<profile>: where cargo put libzkrs.so and libzkrs.a (this test runs from target/<profile>/deps).
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
-    assert!(
-        dir.join("libzkrs.so").exists(),
-        "{} has no libzkrs.so; the cdylib is built by `cargo build` / `cargo test`",
-        dir.display()
-    );
-    dir
+/// The server shared by every program of this binary: short ticks (so a session can expire within
+/// seconds: timeouts from 1 s to 30 s are granted), TTL nodes, containers reaped quickly.
+fn server() -> &'static ZkServer {
+    static SERVER: OnceLock<ZkServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let opts = ServerOptions {
+            tick_time_ms: 500,
+            min_session_timeout_ms: Some(1000),
+            max_session_timeout_ms: Some(30000),
+            extended_types: true,
+            jvm_props: vec![("znode.container.checkIntervalMs".into(), "300".into())],
+            ..ServerOptions::default()
+        };
+        ZkServer::start_with(opts).expect("start ZooKeeper")
+    })
 }
 
 fn scratch_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("zkrs-c-api-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("zkrs-c-api-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    })
+    .clone()
 }
 
-/// Compiles examples-c/<name>.c into an executable linked with libzkrs.so.
-fn compile_example(name: &str) -> PathBuf {
+/// A directory holding the libzkrs.so this test binary was built with, as `libzkrs.so` and under its
+/// SONAME if it has one (so the programs find it through their rpath).
+///
+/// `cargo test` leaves the cdylib in target/<profile>/deps (next to this executable); `cargo build` also
+/// copies it to target/<profile>. The one in deps is the fresh one when both exist.
+fn lib_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("current_exe");
+        let deps = exe.parent().expect("target/<profile>/deps");
+        let candidates = [deps.join("libzkrs.so"), deps.parent().expect("target/<profile>").join("libzkrs.so")];
+        let so = candidates.iter().find(|p| p.exists()).unwrap_or_else(|| {
+            panic!("no libzkrs.so in {} or its parent; the cdylib is built by `cargo test`", deps.display())
+        });
+        let dir = scratch_dir().join("lib");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(so, dir.join("libzkrs.so")).expect("copy libzkrs.so");
+        if let Some(soname) = soname(so) {
+            if soname != "libzkrs.so" {
+                let _ = std::fs::remove_file(dir.join(&soname));
+                std::fs::copy(so, dir.join(&soname)).expect("copy libzkrs.so under its SONAME");
+            }
+        }
+        dir
+    })
+    .clone()
+}
+
+/// The SONAME of a shared library, read from `readelf -d` (binutils come with gcc).
+fn soname(so: &Path) -> Option<String> {
+    let out = Command::new("readelf").arg("-d").arg(so).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.contains("(SONAME)"))?;
+    let start = line.find('[')? + 1;
+    let end = line.rfind(']')?;
+    Some(line[start..end].to_string())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Build {
+    Plain,
+    Sanitized,
+}
+
+/// Compiles one C file (C99, every warning an error) into an executable linked with libzkrs.so.
+fn compile(src: &Path, build: Build) -> PathBuf {
+    let stem = src.file_stem().unwrap().to_string_lossy().to_string();
+    let dir_tag = src.parent().unwrap().file_name().unwrap().to_string_lossy().replace('-', "_");
+    let exe = scratch_dir().join(format!("{dir_tag}_{stem}{}", if build == Build::Sanitized { "_asan" } else { "" }));
     let lib = lib_dir();
-    let exe = scratch_dir().join(name);
-    let out = Command::new("gcc")
-        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g"])
+    let mut cmd = Command::new("gcc");
+    cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-O1"])
         .arg("-I")
         .arg(root().join("include"))
-        .arg(root().join("examples-c").join(format!("{name}.c")))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .args(["-lzkrs", "-lssl", "-lcrypto", "-lpthread", "-ldl", "-lm"])
-        .output()
-        .expect("cannot run gcc; scripts/test.sh installs it");
-    assert!(out.status.success(), "gcc failed for {name}.c:\n{}", String::from_utf8_lossy(&out.stderr));
+        .arg("-I")
+        .arg(root().join("tests/c"));
+    if build == Build::Sanitized {
+        cmd.args(["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]);
+    }
+    cmd.arg(src).arg("-o").arg(&exe).arg("-L").arg(&lib).arg(format!("-Wl,-rpath,{}", lib.display())).args([
+        "-lzkrs",
+        "-lpthread",
+        "-ldl",
+        "-lm",
+    ]);
+    let out = cmd.output().expect("cannot run gcc; scripts/setup.sh installs it");
+    assert!(
+        out.status.success(),
+        "gcc failed for {} ({build:?}):\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     exe
 }
 
-fn show(what: &str, out: &Output) -> String {
-    format!(
-        "{what}: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Plain,
+    Asan,
+    Valgrind,
 }
 
-fn valgrind_wanted() -> bool {
-    std::env::var_os("ZKRS_C_VALGRIND").is_some_and(|v| v == "1")
+/// What a program printed and how it ended.
+struct Run {
+    ok: bool,
+    status: String,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn report(&self, what: &str) -> String {
+        format!("{what}: {}\n--- stdout\n{}--- stderr\n{}", self.status, self.stdout, self.stderr)
+    }
+}
+
+/// How a program is run: its arguments and environment, the proxy to use for faults, a time limit.
+struct Spec<'a> {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    proxy: Option<&'a Proxy>,
+    limit: Duration,
+}
+
+impl<'a> Spec<'a> {
+    fn new(hosts: &str) -> Spec<'a> {
+        Spec { args: vec![hosts.to_string()], env: Vec::new(), proxy: None, limit: Duration::from_secs(120) }
+    }
+}
+
+fn valgrind_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        if std::env::var_os("ZKRS_C_NO_VALGRIND").is_some_and(|v| v == "1") {
+            eprintln!("c_api: ZKRS_C_NO_VALGRIND=1: valgrind runs skipped");
+            return false;
+        }
+        let ok = Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success());
+        if !ok {
+            eprintln!("c_api: valgrind is not installed (scripts/setup.sh installs it): valgrind runs skipped");
+        }
+        ok
+    })
+}
+
+fn spawn(exe: &Path, mode: Mode, spec: &Spec) -> Child {
+    let mut cmd = match mode {
+        Mode::Valgrind => {
+            let mut c = Command::new("valgrind");
+            c.args([
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect",
+                "--show-leak-kinds=definite,indirect",
+                "--track-origins=no",
+                "-q",
+            ])
+            .arg(exe);
+            // Valgrind runs everything about 30x slower: a tenth of the iterations.
+            c.env("ZKRS_C_ITERS", "10");
+            c
+        }
+        _ => Command::new(exe),
+    };
+    if mode == Mode::Asan {
+        let supp = root().join("tests/c/lsan.supp");
+        cmd.env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=98:detect_stack_use_after_return=0")
+            .env("LSAN_OPTIONS", format!("suppressions={}:print_suppressions=0", supp.display()))
+            .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1:exitcode=97");
+    }
+    cmd.args(&spec.args)
+        .envs(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env_remove("ZK_HOSTS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(p) = spec.proxy {
+        cmd.env("ZK_PROXY_HOSTS", p.connect_string());
+    }
+    cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()))
+}
+
+/// Black-holes the proxy until the server no longer knows the session (it expired it), then lets
+/// connections through again: a real, server-side expiry.
+fn expire_through_proxy(proxy: &Proxy, session: &str) -> Result<(), String> {
+    let id = u64::from_str_radix(session.trim_start_matches("0x"), 16).map_err(|_| format!("bad session {session}"))?;
+    let needle = format!("0x{id:x}");
+    proxy.set_blackhole(true);
+    proxy.drop_connections();
+    let start = Instant::now();
+    let result = loop {
+        let dump = server().four_letter("dump").map_err(|e| format!("dump: {e}"))?;
+        if !dump.contains(&needle) {
+            break Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            break Err(format!("the server still lists session {needle} after 60 s:\n{dump}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    proxy.set_blackhole(false);
+    result
+}
+
+fn run(exe: &Path, mode: Mode, spec: &Spec) -> Run {
+    let mut child = spawn(exe, mode, spec);
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    // A time limit: kill the program if it hangs (its pipes then close and the loop below ends).
+    let pid = child.id();
+    let limit = spec.limit;
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let killer = std::thread::spawn(move || {
+        if done_rx.recv_timeout(limit).is_err() {
+            // SAFETY: kill(2) on our own child, which has not been reaped yet (wait happens after join).
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+            true
+        } else {
+            false
+        }
+    });
+    let mut out = String::new();
+    let mut fault_error = None;
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        out.push_str(&line);
+        out.push('\n');
+        if let Some(what) = line.strip_prefix("@@FAULT ") {
+            let answer = match (what.split_whitespace().collect::<Vec<_>>().as_slice(), spec.proxy) {
+                (["drop"], Some(p)) => {
+                    p.drop_connections();
+                    Ok(())
+                }
+                (["expire", session], Some(p)) => expire_through_proxy(p, session),
+                (_, None) => Err("no proxy for this program".to_string()),
+                _ => Err(format!("unknown fault {what:?}")),
+            };
+            let reply = match answer {
+                Ok(()) => "ok\n".to_string(),
+                Err(e) => {
+                    fault_error = Some(e.clone());
+                    format!("error {e}\n")
+                }
+            };
+            let _ = stdin.write_all(reply.as_bytes());
+            let _ = stdin.flush();
+        }
+    }
+    drop(stdin);
+    let status = child.wait().expect("wait");
+    let _ = done_tx.send(());
+    let killed = killer.join().unwrap();
+    let mut stderr = err_reader.join().unwrap();
+    if killed {
+        stderr.push_str(&format!("\n[c_api: killed after {:?}]\n", spec.limit));
+    }
+    if let Some(e) = fault_error {
+        stderr.push_str(&format!("\n[c_api: fault failed: {e}]\n"));
+    }
+    Run { ok: status.success() && !killed, status: format!("{status}"), stdout: out, stderr }
+}
+
+/// Runs a C program as built, with ASan/UBSan/LSan and under valgrind; each run must exit 0 and print
+/// `marker`. Returns the three runs' stdout (the plain run first).
+fn run_all_modes(src: &Path, marker: &str, spec: &Spec) -> Vec<String> {
+    let plain = compile(src, Build::Plain);
+    let sanitized = compile(src, Build::Sanitized);
+    let name = src.strip_prefix(root()).unwrap_or(src).display().to_string();
+    let mut outputs = Vec::new();
+    let mut modes = vec![(Mode::Plain, &plain), (Mode::Asan, &sanitized)];
+    if valgrind_available() {
+        modes.push((Mode::Valgrind, &plain));
+    }
+    for (mode, exe) in modes {
+        let started = Instant::now();
+        let r = run(exe, mode, spec);
+        let what = format!("{name} ({mode:?})");
+        assert!(r.ok, "{}", r.report(&what));
+        assert!(r.stdout.contains(marker), "{what} did not print {marker:?}\n{}", r.report(&what));
+        // Sanitizer and valgrind reports go to stderr; a clean run has none.
+        for bad in
+            ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "== ERROR SUMMARY", "definitely lost"]
+        {
+            assert!(!r.stderr.contains(bad), "{what}: stderr has {bad:?}\n{}", r.report(&what));
+        }
+        eprintln!("c_api: {what} passed in {:.1?}", started.elapsed());
+        if mode == Mode::Plain {
+            for line in r.stdout.lines().filter(|l| l.starts_with("KNOWN-BUG")) {
+                eprintln!("c_api: {name}: {line}");
+            }
+        }
+        outputs.push(r.stdout);
+    }
+    outputs
+}
+
+fn c_test(name: &str) -> PathBuf {
+    root().join("tests/c").join(format!("{name}.c"))
+}
+
+fn example(name: &str) -> PathBuf {
+    root().join("examples-c").join(format!("{name}.c"))
+}
+
+/// Runs tests/c/<name>.c in the three modes; it must print "PASS <name>".
+fn run_c_test(name: &str, with_proxy: bool) {
+    let hosts = server().connect_string();
+    let proxy = with_proxy.then(|| Proxy::start(format!("127.0.0.1:{}", server().port()).parse().unwrap()).unwrap());
+    let mut spec = Spec::new(&hosts);
+    spec.proxy = proxy.as_ref();
+    run_all_modes(&c_test(name), &format!("PASS {name}"), &spec);
 }
 
 #[test]
-fn quickstart_runs_against_a_real_server() {
-    let exe = compile_example("quickstart");
-    let server = ZkServer::start().expect("start ZooKeeper");
-    let hosts = server.connect_string();
+fn c_ops() {
+    run_c_test("ops", false);
+}
 
-    let out = Command::new(&exe).arg(&hosts).output().expect("run quickstart");
-    let report = show("quickstart", &out);
-    assert!(out.status.success(), "{report}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for step in ["connected to", "created /zkrs-quickstart-", "watch set", "set /", "watch fired", "deleted", "OK"] {
-        assert!(stdout.contains(step), "quickstart did not print {step:?}:\n{report}");
+#[test]
+fn examples_quickstart() {
+    let hosts = server().connect_string();
+    let outs = run_all_modes(&example("quickstart"), "OK", &Spec::new(&hosts));
+    for step in ["connected to", "created /zkrs-quickstart-", "watch set", "set /", "watch fired", "deleted"] {
+        assert!(outs[0].contains(step), "quickstart did not print {step:?}:\n{}", outs[0]);
     }
 
-    // The connect string from the environment works too.
+    // The connect string from the environment works too; without one the program explains its usage.
+    let exe = compile(&example("quickstart"), Build::Plain);
     let out = Command::new(&exe).env("ZK_HOSTS", &hosts).output().expect("run quickstart");
-    assert!(out.status.success(), "{}", show("quickstart with ZK_HOSTS", &out));
-
-    // Without a connect string it explains its usage and fails.
+    assert!(out.status.success(), "quickstart with ZK_HOSTS: {}", String::from_utf8_lossy(&out.stderr));
     let out = Command::new(&exe).env_remove("ZK_HOSTS").output().expect("run quickstart");
     assert!(!out.status.success(), "quickstart without hosts should fail");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage"), "quickstart without hosts: no usage");
+}
 
-    if valgrind_wanted() {
-        let out = Command::new("valgrind")
-            .args(["--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect", "-q"])
-            .arg(&exe)
-            .arg(&hosts)
-            .output()
-            .expect("run valgrind");
-        assert!(out.status.success(), "{}", show("quickstart under valgrind", &out));
+/// The checkers can fail: a program that leaks one zkrs_config (an allocation made by Rust inside
+/// libzkrs.so) is caught by LeakSanitizer and by valgrind, and one that reads past a malloc'd block is
+/// caught by AddressSanitizer and valgrind.
+#[test]
+fn sanitizers_catch_leaks_and_overflows() {
+    let dir = scratch_dir().join("canary");
+    std::fs::create_dir_all(&dir).unwrap();
+    let leak = dir.join("leak.c");
+    std::fs::write(
+        &leak,
+        "#include <stdio.h>\n#include \"zkrs.h\"\nint main(void) {\n  zkrs_config *cfg = NULL;\n  \
+         if (zkrs_config_new(&cfg) != ZKRS_RC_OK) return 2;\n  cfg = NULL;\n  printf(\"leaked\\n\");\n  return 0;\n}\n",
+    )
+    .unwrap();
+    let overflow = dir.join("overflow.c");
+    std::fs::write(
+        &overflow,
+        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include \"zkrs.h\"\nint main(int argc, char **argv) {\n  \
+         (void)argv;\n  char *p = malloc(8);\n  memset(p, 1, 8);\n  int x = p[7 + argc];\n  free(p);\n  \
+         printf(\"read %d\\n\", x);\n  return 0;\n}\n",
+    )
+    .unwrap();
+    let spec = Spec::new("unused");
+    for src in [&leak, &overflow] {
+        let plain = compile(src, Build::Plain);
+        assert!(run(&plain, Mode::Plain, &spec).ok, "{} should run cleanly without checkers", src.display());
+        let r = run(&compile(src, Build::Sanitized), Mode::Asan, &spec);
+        assert!(!r.ok, "ASan/LSan missed the bug in {}:\n{}", src.display(), r.report("sanitized"));
+        assert!(r.stderr.contains("ERROR: ") || r.stderr.contains("runtime error:"), "{}", r.report("sanitized"));
+        if valgrind_available() {
+            let r = run(&plain, Mode::Valgrind, &spec);
+            assert!(
+                !r.ok && r.status.contains("99"),
+                "valgrind missed the bug in {}:\n{}",
+                src.display(),
+                r.report("valgrind")
+            );
+        }
     }
 }
