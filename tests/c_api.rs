@@ -359,6 +359,16 @@ fn c_ops() {
 }
 
 #[test]
+fn c_async() {
+    run_c_test("async", false);
+}
+
+#[test]
+fn c_futures() {
+    run_c_test("futures", false);
+}
+
+#[test]
 fn examples_quickstart() {
     let hosts = server().connect_string();
     let outs = run_all_modes(&example("quickstart"), "OK", &Spec::new(&hosts));
