@@ -326,10 +326,8 @@ fn run_all_modes(src: &Path, marker: &str, spec: &Spec) -> Vec<String> {
             assert!(!r.stderr.contains(bad), "{what}: stderr has {bad:?}\n{}", r.report(&what));
         }
         eprintln!("c_api: {what} passed in {:.1?}", started.elapsed());
-        if mode == Mode::Plain {
-            for line in r.stdout.lines().filter(|l| l.starts_with("KNOWN-BUG")) {
-                eprintln!("c_api: {name}: {line}");
-            }
+        for line in r.stdout.lines().filter(|l| l.starts_with("KNOWN-BUG")) {
+            eprintln!("c_api: {what}: {line}");
         }
         outputs.push(r.stdout);
     }
@@ -366,6 +364,11 @@ fn c_async() {
 #[test]
 fn c_futures() {
     run_c_test("futures", false);
+}
+
+#[test]
+fn c_watches() {
+    run_c_test("watches", false);
 }
 
 #[test]
