@@ -123,6 +123,36 @@
 #define ZKRS_CREATE_PERSISTENT_SEQUENTIAL_WITH_TTL 6
 
 /**
+ * Transaction op kind (`zkrs_txn_results_get`): a create.
+ */
+#define ZKRS_TXN_CREATE 1
+
+/**
+ * Transaction op kind: a delete.
+ */
+#define ZKRS_TXN_DELETE 2
+
+/**
+ * Transaction op kind: a set_data.
+ */
+#define ZKRS_TXN_SET_DATA 3
+
+/**
+ * Transaction op kind: a version check.
+ */
+#define ZKRS_TXN_CHECK 4
+
+/**
+ * Multi-read kind: the node's data and stat.
+ */
+#define ZKRS_READ_GET_DATA 1
+
+/**
+ * Multi-read kind: the node's children.
+ */
+#define ZKRS_READ_GET_CHILDREN 2
+
+/**
  * Watch event: the node was created.
  */
 #define ZKRS_EVENT_NODE_CREATED 1
@@ -213,6 +243,41 @@
 #define ZKRS_KAZOO_STATE_CONNECTED 2
 
 /**
+ * `zkrs_client_add_watch` mode: events on the node itself (created, deleted, data and children changed).
+ */
+#define ZKRS_ADD_WATCH_PERSISTENT 0
+
+/**
+ * `zkrs_client_add_watch` mode: events on the node and every node below it (no children-changed events).
+ */
+#define ZKRS_ADD_WATCH_PERSISTENT_RECURSIVE 1
+
+/**
+ * Watch kind for `zkrs_client_remove_watches` / `zkrs_client_check_watches`: child watches.
+ */
+#define ZKRS_WATCHER_CHILDREN 1
+
+/**
+ * Watch kind: data and exists watches.
+ */
+#define ZKRS_WATCHER_DATA 2
+
+/**
+ * Watch kind: every kind.
+ */
+#define ZKRS_WATCHER_ANY 3
+
+/**
+ * Watch kind: persistent watches.
+ */
+#define ZKRS_WATCHER_PERSISTENT 4
+
+/**
+ * Watch kind: persistent-recursive watches.
+ */
+#define ZKRS_WATCHER_PERSISTENT_RECURSIVE 5
+
+/**
  * An access control list: entries of (permissions, scheme, id). Created by `zkrs_acl_list_new` (or a
  * well-known list), released by `zkrs_acl_list_free`. Not safe for concurrent mutation.
  */
@@ -233,6 +298,13 @@ typedef struct zkrs_buf zkrs_buf;
 typedef struct zkrs_client zkrs_client;
 
 /**
+ * Who the server thinks this session is (`zkrs_client_whoami`): entries of (scheme, user), e.g.
+ * `("ip", "127.0.0.1")`, `("digest", "alice")`. Owned by the caller when returned through an
+ * out-parameter (release with `zkrs_client_info_list_free`); borrowed in a callback.
+ */
+typedef struct zkrs_client_info_list zkrs_client_info_list;
+
+/**
  * Client settings, set by string keys with `zkrs_config_set`. A single-threaded builder: not safe for
  * concurrent mutation. `zkrs_client_new` copies it, so it can be freed or reused right after.
  */
@@ -248,10 +320,40 @@ typedef struct zkrs_config zkrs_config;
 typedef struct zkrs_future zkrs_future;
 
 /**
+ * The results of a multi-read, one per read in order: `zkrs_read_results_len`,
+ * `zkrs_read_results_get_data`, `zkrs_read_results_get_children`. Owned by the caller when returned
+ * through an out-parameter (release with `zkrs_read_results_free`); borrowed in a callback.
+ */
+typedef struct zkrs_read_results zkrs_read_results;
+
+/**
  * A list of NUL-terminated UTF-8 strings (e.g. child names): `zkrs_string_list_len`,
  * `zkrs_string_list_get`, released by `zkrs_string_list_free` when the caller owns it.
  */
 typedef struct zkrs_string_list zkrs_string_list;
+
+/**
+ * A transaction being built: add operations with `zkrs_txn_check`, `zkrs_txn_create`,
+ * `zkrs_txn_delete` and `zkrs_txn_set_data`, then commit it. ZooKeeper applies all of them or none.
+ * Created by `zkrs_txn_new`, released by `zkrs_txn_free` (in any order with its client). A single-threaded
+ * builder: not safe for concurrent use. Committing does not empty it: the same operations can be
+ * committed again (e.g. by a retry).
+ */
+typedef struct zkrs_txn zkrs_txn;
+
+/**
+ * What happened to each operation of a committed transaction: read with `zkrs_txn_results_len`,
+ * `zkrs_txn_results_get` and `zkrs_txn_results_failed_index`. Owned by the caller when returned through
+ * an out-parameter (release with `zkrs_txn_results_free`); borrowed when passed to a callback.
+ */
+typedef struct zkrs_txn_results zkrs_txn_results;
+
+/**
+ * A persistent watch added by `zkrs_client_add_watch`: remove it with `zkrs_watch_remove`, release the
+ * handle with `zkrs_watch_free`. The handle may outlive its client (calls then return
+ * `ZKRS_RC_CLOSED`).
+ */
+typedef struct zkrs_watch zkrs_watch;
 
 /**
  * The result of every fallible function: `ZKRS_RC_OK` (0) or a negative error code. Server and
@@ -478,6 +580,50 @@ typedef void (*zkrs_children_fn)(void *userdata, zkrs_rc rc, const char *detail,
  * borrowed: do not free it; valid only during the call.
  */
 typedef void (*zkrs_acl_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_acl_list *acl, const struct zkrs_stat *stat);
+
+/**
+ * Completion with a list of strings (`zkrs_client_get_ephemerals_async`); `list` is NULL on failure.
+ * Borrowed: valid only during the call; do not free it.
+ */
+typedef void (*zkrs_strings_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_string_list *list);
+
+/**
+ * Completion with a count (`zkrs_client_get_all_children_number_async`); `count` is 0 on failure.
+ */
+typedef void (*zkrs_count_fn)(void *userdata, zkrs_rc rc, const char *detail, int32_t count);
+
+/**
+ * Completion of `zkrs_client_whoami_async`: the list (NULL on failure), borrowed: valid only during the
+ * call; do not free it.
+ */
+typedef void (*zkrs_client_info_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_client_info_list *infos);
+
+/**
+ * Completion of `zkrs_txn_commit_async`: `rc` as `zkrs_txn_commit` returns it; `results` is non-NULL
+ * whenever the server answered (also when the transaction failed), NULL otherwise. Borrowed: valid
+ * only during the call; do not free it.
+ */
+typedef void (*zkrs_txn_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_txn_results *results);
+
+/**
+ * One read of `zkrs_client_multi_read`: `kind` (`ZKRS_READ_*`) and `path`. Read during the call only.
+ */
+typedef struct zkrs_read_op {
+    /**
+     * `ZKRS_READ_GET_DATA` or `ZKRS_READ_GET_CHILDREN`.
+     */
+    int32_t kind;
+    /**
+     * The node, NUL-terminated UTF-8, relative to the chroot.
+     */
+    const char *path;
+} zkrs_read_op;
+
+/**
+ * Completion of `zkrs_client_multi_read_async`: the results (NULL on failure), borrowed: valid only
+ * during the call; do not free them.
+ */
+typedef void (*zkrs_read_results_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_read_results *results);
 
 /**
  * Ok.
@@ -739,6 +885,16 @@ typedef void (*zkrs_acl_fn)(void *userdata, zkrs_rc rc, const char *detail, cons
  */
 #define ZKRS_RC_NOT_CONNECTED -1015
 
+/**
+ * Unusable TLS configuration (a file is missing, unreadable, invalid or does not match).
+ */
+#define ZKRS_RC_TLS_CONFIG -1016
+
+/**
+ * The server's TLS certificate was rejected (untrusted, expired or wrong host).
+ */
+#define ZKRS_RC_TLS_CERTIFICATE_REJECTED -1017
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -884,6 +1040,50 @@ zkrs_rc zkrs_client_session_id(const struct zkrs_client *c, int64_t *session_id_
 zkrs_rc zkrs_client_negotiated_timeout(const struct zkrs_client *c, int32_t *timeout_ms_out);
 
 /**
+ * The session id and password in `*session_id_out` and a new `*password_out` (released with
+ * `zkrs_buf_free`), to resume this session in another process, e.g. with the config key `client_id`
+ * (see `zkrs_client_id_string`). Before the first session the id is 0 and the password empty. Works
+ * after close.
+ */
+zkrs_rc zkrs_client_id(const struct zkrs_client *c, int64_t *session_id_out, struct zkrs_buf **password_out);
+
+/**
+ * The session as the text the config key `client_id` takes (`SESSIONID_HEX:PASSWORD_HEX`), in a new
+ * NUL-terminated `*out` (released with `zkrs_buf_free`): another process sets it as `client_id` to
+ * resume the session. `ZKRS_RC_NOT_CONNECTED` before the first session. Works after close.
+ */
+zkrs_rc zkrs_client_id_string(const struct zkrs_client *c, struct zkrs_buf **out);
+
+/**
+ * The server the client is connected to (or was last), as `host:port`, in a new NUL-terminated
+ * `*out` (released with `zkrs_buf_free`). `ZKRS_RC_NOT_CONNECTED` if it never connected.
+ */
+zkrs_rc zkrs_client_current_server(const struct zkrs_client *c, struct zkrs_buf **out);
+
+/**
+ * Replaces the servers used from the next connection on (`host:port[,host:port...][/chroot]`); the
+ * current connection is kept. The chroot cannot change (`ZKRS_RC_BAD_ARGUMENTS`).
+ */
+zkrs_rc zkrs_client_set_hosts(struct zkrs_client *c, const char *hosts);
+
+/**
+ * Sends the four-letter word `cmd` (`"ruok"`, `"srvr"`, `"stat"`, `"envi"`, `"mntr"`, ...) to the
+ * server the client is connected to, over a separate short connection, and returns the reply in a
+ * new NUL-terminated `*reply_out` (released with `zkrs_buf_free`). Blocks for at most the session
+ * timeout (10 s at most). The server must allow the word (`4lw.commands.whitelist`); otherwise the
+ * reply says so or the connection is closed (`ZKRS_RC_CONNECTION_LOSS`). `ZKRS_RC_BAD_ARGUMENTS` if
+ * `cmd` is not four lower-case letters.
+ */
+zkrs_rc zkrs_client_command(struct zkrs_client *c, const char *cmd, struct zkrs_buf **reply_out);
+
+/**
+ * The version of the server the client is connected to (`"3.8.4"`), in a new NUL-terminated
+ * `*version_out` (released with `zkrs_buf_free`). Uses the `envi` four-letter word (see
+ * `zkrs_client_command`).
+ */
+zkrs_rc zkrs_client_server_version(struct zkrs_client *c, struct zkrs_buf **version_out);
+
+/**
  * In poll mode (config `dispatch=poll`): runs the callbacks that are waiting, on the calling thread,
  * waiting up to `timeout_ms` (-1: no limit, 0: do not wait) for the first one. `*served_out` (may be
  * NULL) receives how many ran. Callbacks run one at a time even if several threads call this.
@@ -976,9 +1176,10 @@ zkrs_rc zkrs_client_set_data_future(struct zkrs_client *c, const char *path, con
 zkrs_rc zkrs_client_create_future(struct zkrs_client *c, const char *path, const uint8_t *data, size_t len, const struct zkrs_create_options *opts, struct zkrs_future **out);
 
 /**
- * `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
+ * `zkrs_client_delete` as a future (read it with `zkrs_future_get`): with `recursive`, everything under
+ * the node is deleted first and `version` must be -1.
  */
-zkrs_rc zkrs_client_delete_future(struct zkrs_client *c, const char *path, int32_t version, struct zkrs_future **out);
+zkrs_rc zkrs_client_delete_future(struct zkrs_client *c, const char *path, int32_t version, bool recursive, struct zkrs_future **out);
 
 /**
  * `zkrs_client_exists_async` returning a future (read it with `zkrs_future_get_exists`).
@@ -994,6 +1195,37 @@ zkrs_rc zkrs_client_get_children_future(struct zkrs_client *c, const char *path,
  * `zkrs_client_get_acl_async` returning a future (read it with `zkrs_future_get_acl`).
  */
 zkrs_rc zkrs_client_get_acl_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_set_acl_async` returning a future (read it with `zkrs_future_get_stat`). `acl` is copied.
+ */
+zkrs_rc zkrs_client_set_acl_future(struct zkrs_client *c, const char *path, const struct zkrs_acl_list *acl, int32_t version, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_sync_async` returning a future (read it with `zkrs_future_get`).
+ */
+zkrs_rc zkrs_client_sync_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_ensure_path_async` returning a future (read it with `zkrs_future_get`).
+ */
+zkrs_rc zkrs_client_ensure_path_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_get_ephemerals_async` returning a future (read it with `zkrs_future_get_strings`).
+ */
+zkrs_rc zkrs_client_get_ephemerals_future(struct zkrs_client *c, const char *prefix, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_get_all_children_number_async` returning a future (read it with
+ * `zkrs_future_get_count`).
+ */
+zkrs_rc zkrs_client_get_all_children_number_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_add_auth_async` returning a future (read it with `zkrs_future_get`).
+ */
+zkrs_rc zkrs_client_add_auth_future(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, struct zkrs_future **out);
 
 /**
  * Whether the result is there (false if `f` is NULL). Never blocks.
@@ -1048,6 +1280,33 @@ zkrs_rc zkrs_future_get_children(struct zkrs_future *f, int32_t timeout_ms, stru
  * in `*stat_out` (may be NULL).
  */
 zkrs_rc zkrs_future_get_acl(struct zkrs_future *f, int32_t timeout_ms, struct zkrs_acl_list **acl_out, struct zkrs_stat *stat_out);
+
+/**
+ * The result of a get_all_children_number future: `*count_out`.
+ */
+zkrs_rc zkrs_future_get_count(struct zkrs_future *f, int32_t timeout_ms, int32_t *count_out);
+
+/**
+ * The result of a get_ephemerals future: a new `*list_out` (released with `zkrs_string_list_free`).
+ */
+zkrs_rc zkrs_future_get_strings(struct zkrs_future *f, int32_t timeout_ms, struct zkrs_string_list **list_out);
+
+/**
+ * The result of a transaction future (`zkrs_txn_commit_future`): returns what `zkrs_txn_commit`
+ * returns and, like it, writes a new `*results_out` (released with `zkrs_txn_results_free`; may be
+ * NULL) whenever the server answered, also when the transaction failed.
+ */
+zkrs_rc zkrs_future_get_txn(struct zkrs_future *f, int32_t timeout_ms, struct zkrs_txn_results **results_out);
+
+/**
+ * The result of a multi-read future: a new `*results_out` (released with `zkrs_read_results_free`).
+ */
+zkrs_rc zkrs_future_get_read_results(struct zkrs_future *f, int32_t timeout_ms, struct zkrs_read_results **results_out);
+
+/**
+ * The result of a whoami future: a new `*infos_out` (released with `zkrs_client_info_list_free`).
+ */
+zkrs_rc zkrs_future_get_client_info(struct zkrs_future *f, int32_t timeout_ms, struct zkrs_client_info_list **infos_out);
 
 /**
  * Runs `cb(userdata, f)` exactly once, on the client's event thread (or inside
@@ -1197,6 +1456,235 @@ zkrs_rc zkrs_client_get_all_children_number(struct zkrs_client *c, const char *p
 zkrs_rc zkrs_client_get_ephemerals(struct zkrs_client *c, const char *prefix, struct zkrs_string_list **paths_out);
 
 /**
+ * Async `zkrs_client_ensure_path` (see `zkrs_client_create_async` for when `cb` runs). The parents
+ * are created one by one from the event thread before `cb` runs.
+ */
+zkrs_rc zkrs_client_ensure_path_async(struct zkrs_client *c, const char *path, zkrs_void_fn cb, void *userdata);
+
+/**
+ * Async recursive `zkrs_client_delete` (`recursive` true, any version): deletes the node and
+ * everything under it; see `zkrs_client_create_async` for when `cb` runs.
+ */
+zkrs_rc zkrs_client_delete_recursive_async(struct zkrs_client *c, const char *path, zkrs_void_fn cb, void *userdata);
+
+/**
+ * Async `zkrs_client_get_ephemerals` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+zkrs_rc zkrs_client_get_ephemerals_async(struct zkrs_client *c, const char *prefix, zkrs_strings_fn cb, void *userdata);
+
+/**
+ * Async `zkrs_client_get_all_children_number` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+zkrs_rc zkrs_client_get_all_children_number_async(struct zkrs_client *c, const char *path, zkrs_count_fn cb, void *userdata);
+
+/**
+ * Async `zkrs_client_add_auth` (see `zkrs_client_create_async` for when `cb` runs). The credentials
+ * are copied.
+ */
+zkrs_rc zkrs_client_add_auth_async(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, zkrs_void_fn cb, void *userdata);
+
+/**
+ * The number of entries (0 if `l` is NULL).
+ */
+size_t zkrs_client_info_list_len(const struct zkrs_client_info_list *l);
+
+/**
+ * Entry `i`: its authentication scheme and user, borrowed from the list. Either out-parameter may be
+ * NULL. `ZKRS_RC_BAD_ARGUMENTS` if `i` is out of range.
+ */
+zkrs_rc zkrs_client_info_list_get(const struct zkrs_client_info_list *l, size_t i, const char **scheme_out, const char **user_out);
+
+/**
+ * Releases a list the caller owns. NULL does nothing. Never call it on a list passed to a callback.
+ */
+void zkrs_client_info_list_free(struct zkrs_client_info_list *l);
+
+/**
+ * Who the server thinks this session is (ZooKeeper 3.7+), in a new `*infos_out` (release with
+ * `zkrs_client_info_list_free`).
+ */
+zkrs_rc zkrs_client_whoami(struct zkrs_client *c, struct zkrs_client_info_list **infos_out);
+
+/**
+ * Async `zkrs_client_whoami` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+zkrs_rc zkrs_client_whoami_async(struct zkrs_client *c, zkrs_client_info_fn cb, void *userdata);
+
+/**
+ * `zkrs_client_whoami_async` returning a future in `*out`; read it with `zkrs_future_get_client_info`.
+ */
+zkrs_rc zkrs_client_whoami_future(struct zkrs_client *c, struct zkrs_future **out);
+
+/**
+ * The ensemble's dynamic configuration (the data of `/zookeeper/config`, lines like
+ * `server.1=host:2888:3888:participant;0.0.0.0:2181` and `version=...`) in a new `*data_out` (release
+ * with `zkrs_buf_free`; NUL-terminated) and its stat in `*stat_out` (may be NULL). `watch` (may be
+ * NULL) fires when the configuration changes.
+ */
+zkrs_rc zkrs_client_get_config(struct zkrs_client *c, const struct zkrs_watcher *watch, struct zkrs_buf **data_out, struct zkrs_stat *stat_out);
+
+/**
+ * Async `zkrs_client_get_config` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+zkrs_rc zkrs_client_get_config_async(struct zkrs_client *c, const struct zkrs_watcher *watch, zkrs_data_fn cb, void *userdata);
+
+/**
+ * `zkrs_client_get_config_async` returning a future in `*out`; read it with `zkrs_future_get_data`.
+ */
+zkrs_rc zkrs_client_get_config_future(struct zkrs_client *c, const struct zkrs_watcher *watch, struct zkrs_future **out);
+
+/**
+ * Changes the ensemble's membership (ZooKeeper 3.5+, with `reconfigEnabled`): incrementally with
+ * `joining` (`server.4=host:2888:3888;2181,...`) and/or `leaving` (`"4,5"`), or in bulk with
+ * `new_members`; unused ones are NULL. `from_config` is the expected config version (-1: any). On
+ * success the new configuration is in a new `*data_out` (release with `zkrs_buf_free`) and its stat
+ * in `*stat_out` (may be NULL). Errors: `ZKRS_RC_RECONFIG_DISABLED`, `ZKRS_RC_NEW_CONFIG_NO_QUORUM`,
+ * `ZKRS_RC_RECONFIG_IN_PROGRESS`, `ZKRS_RC_BAD_VERSION`, `ZKRS_RC_NO_AUTH`, ...
+ */
+zkrs_rc zkrs_client_reconfig(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, struct zkrs_buf **data_out, struct zkrs_stat *stat_out);
+
+/**
+ * Async `zkrs_client_reconfig` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+zkrs_rc zkrs_client_reconfig_async(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, zkrs_data_fn cb, void *userdata);
+
+/**
+ * `zkrs_client_reconfig_async` returning a future in `*out`; read it with `zkrs_future_get_data`.
+ */
+zkrs_rc zkrs_client_reconfig_future(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, struct zkrs_future **out);
+
+/**
+ * Starts an empty transaction on client `c` in `*out` (release it with `zkrs_txn_free`). Paths are
+ * relative to the client's chroot; creates without an ACL use the client's default ACL.
+ */
+zkrs_rc zkrs_txn_new(struct zkrs_client *c, struct zkrs_txn **out);
+
+/**
+ * Adds a create of `path` with `len` bytes of `data` and `opts` (NULL: persistent, default ACL; every
+ * mode is allowed, `makepath` is not). A bad path, mode, TTL or size is reported here
+ * (`ZKRS_RC_INVALID_PATH`, `ZKRS_RC_BAD_ARGUMENTS`, `ZKRS_RC_DATA_TOO_LARGE`) and the op is not added.
+ */
+zkrs_rc zkrs_txn_create(struct zkrs_txn *txn, const char *path, const uint8_t *data, size_t len, const struct zkrs_create_options *opts);
+
+/**
+ * Adds a delete of `path` if its version is `version` (-1: any).
+ */
+zkrs_rc zkrs_txn_delete(struct zkrs_txn *txn, const char *path, int32_t version);
+
+/**
+ * Adds a set_data of `path` if its version is `version` (-1: any).
+ */
+zkrs_rc zkrs_txn_set_data(struct zkrs_txn *txn, const char *path, const uint8_t *data, size_t len, int32_t version);
+
+/**
+ * Adds a check: the transaction fails unless `path` exists with version `version` (-1: any version).
+ */
+zkrs_rc zkrs_txn_check(struct zkrs_txn *txn, const char *path, int32_t version);
+
+/**
+ * The number of operations added (0 if `txn` is NULL).
+ */
+size_t zkrs_txn_len(const struct zkrs_txn *txn);
+
+/**
+ * Commits the transaction: all its operations are applied, or none.
+ *
+ * Returns `ZKRS_RC_OK` when all were applied. When the server refused the transaction, returns the
+ * code of the operation that failed (e.g. `ZKRS_RC_NODE_EXISTS`) — and, unlike other functions, still
+ * writes `*results_out`, which says which op failed (`zkrs_txn_results_failed_index`); the other ops
+ * show `ZKRS_RC_RUNTIME_INCONSISTENCY` (rolled back). Other errors (`ZKRS_RC_CONNECTION_LOSS`,
+ * `ZKRS_RC_CLOSED`, ...) leave `*results_out` unwritten. `results_out` may be NULL; the caller releases
+ * the results with `zkrs_txn_results_free`. An empty transaction succeeds without a round trip.
+ */
+zkrs_rc zkrs_txn_commit(struct zkrs_txn *txn, struct zkrs_txn_results **results_out);
+
+/**
+ * Async `zkrs_txn_commit`: returns at once; if it returned `ZKRS_RC_OK`, `cb` runs exactly once
+ * (also with `ZKRS_RC_CLOSING` on close), on the client's event thread (or inside
+ * `zkrs_client_dispatch`). The operations are copied: the transaction may be freed or changed right
+ * after this returns.
+ */
+zkrs_rc zkrs_txn_commit_async(struct zkrs_txn *txn, zkrs_txn_fn cb, void *userdata);
+
+/**
+ * `zkrs_txn_commit_async` returning a future in `*out`; read it with `zkrs_future_get_txn`.
+ */
+zkrs_rc zkrs_txn_commit_future(struct zkrs_txn *txn, struct zkrs_future **out);
+
+/**
+ * Releases a transaction. NULL does nothing. Commits in flight are not affected.
+ */
+void zkrs_txn_free(struct zkrs_txn *txn);
+
+/**
+ * The number of per-op results (0 if `r` is NULL).
+ */
+size_t zkrs_txn_results_len(const struct zkrs_txn_results *r);
+
+/**
+ * The index of the operation that made the transaction fail, or -1 if it was applied (or `r` is NULL).
+ */
+ptrdiff_t zkrs_txn_results_failed_index(const struct zkrs_txn_results *r);
+
+/**
+ * The result of operation `i`, in the optional out-parameters: `*kind_out` (`ZKRS_TXN_*`),
+ * `*rc_out` (`ZKRS_RC_OK`; the failure's code for the failed op; `ZKRS_RC_RUNTIME_INCONSISTENCY` for
+ * ops rolled back because another failed), `*path_out` (for an applied create: the created path, with
+ * the sequence number, relative to the chroot; NULL otherwise; borrowed from `r`), `*stat_out` (for an
+ * applied create or set_data: the node's stat; all zeros otherwise). Returns `ZKRS_RC_BAD_ARGUMENTS`
+ * if `i` is out of range.
+ */
+zkrs_rc zkrs_txn_results_get(const struct zkrs_txn_results *r, size_t i, int32_t *kind_out, zkrs_rc *rc_out, const char **path_out, struct zkrs_stat *stat_out);
+
+/**
+ * Releases results the caller owns. NULL does nothing. Never call it on results passed to a callback.
+ */
+void zkrs_txn_results_free(struct zkrs_txn_results *r);
+
+/**
+ * Runs the `n` reads of `ops` in one round trip (ZooKeeper 3.6+); each has its own result, so a missing
+ * node fails only its read. A new `*results_out` holds them (release with `zkrs_read_results_free`).
+ * `ops` may be NULL when `n` is 0. A bad path fails the whole call (`ZKRS_RC_INVALID_PATH`).
+ */
+zkrs_rc zkrs_client_multi_read(struct zkrs_client *c, const struct zkrs_read_op *ops, size_t n, struct zkrs_read_results **results_out);
+
+/**
+ * Async `zkrs_client_multi_read` (see `zkrs_client_create_async` for when `cb` runs). `ops` is copied.
+ */
+zkrs_rc zkrs_client_multi_read_async(struct zkrs_client *c, const struct zkrs_read_op *ops, size_t n, zkrs_read_results_fn cb, void *userdata);
+
+/**
+ * `zkrs_client_multi_read_async` returning a future in `*out`; read it with
+ * `zkrs_future_get_read_results`.
+ */
+zkrs_rc zkrs_client_multi_read_future(struct zkrs_client *c, const struct zkrs_read_op *ops, size_t n, struct zkrs_future **out);
+
+/**
+ * The number of results (0 if `r` is NULL).
+ */
+size_t zkrs_read_results_len(const struct zkrs_read_results *r);
+
+/**
+ * The result of read `i`, a `ZKRS_READ_GET_DATA`: `*data_out` and `*len_out` (borrowed from `r`;
+ * `*data_out` is never NULL) and, if `stat_out` is not NULL, the stat. Returns the read's own code
+ * (e.g. `ZKRS_RC_NO_NODE`, then nothing is written); `ZKRS_RC_BAD_ARGUMENTS` if `i` is out of range or
+ * read `i` was a `ZKRS_READ_GET_CHILDREN`.
+ */
+zkrs_rc zkrs_read_results_get_data(const struct zkrs_read_results *r, size_t i, const uint8_t **data_out, size_t *len_out, struct zkrs_stat *stat_out);
+
+/**
+ * The result of read `i`, a `ZKRS_READ_GET_CHILDREN`: the names in `*children_out`, borrowed from `r`
+ * (do not free them). Returns the read's own code; `ZKRS_RC_BAD_ARGUMENTS` if `i` is out of range or
+ * read `i` was a `ZKRS_READ_GET_DATA`.
+ */
+zkrs_rc zkrs_read_results_get_children(const struct zkrs_read_results *r, size_t i, const struct zkrs_string_list **children_out);
+
+/**
+ * Releases results the caller owns. NULL does nothing. Never call it on results passed to a callback.
+ */
+void zkrs_read_results_free(struct zkrs_read_results *r);
+
+/**
  * The version of the library that is running, e.g. `"0.1.0"`: the same text as the header's
  * `ZKRS_VERSION_STRING` when the program runs with the library it was compiled against. Static; never
  * NULL.
@@ -1208,6 +1696,80 @@ const char *zkrs_version(void);
  * comparable with the header's `ZKRS_VERSION_NUMBER`.
  */
 uint32_t zkrs_version_number(void);
+
+/**
+ * Adds a persistent watch on `path` (ZooKeeper 3.6+): `fn` runs for every event (`mode`
+ * `ZKRS_ADD_WATCH_PERSISTENT`: the node's creation, deletion, data and children changes;
+ * `ZKRS_ADD_WATCH_PERSISTENT_RECURSIVE`: also every node below it, without children changes) on the
+ * client's event thread, until the watch ends with a terminal event (`ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`,
+ * `ZKRS_EVENT_SESSION_EXPIRED` or `ZKRS_EVENT_CLIENT_CLOSED`). The node need not exist. It survives
+ * reconnections. `free_userdata` (may be NULL) runs exactly once, after the last call of `fn`, also
+ * when this function fails. If `watch_out` is not NULL it receives a handle for `zkrs_watch_remove`
+ * (release it with `zkrs_watch_free`).
+ */
+int32_t zkrs_client_add_watch(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out);
+
+/**
+ * Async `zkrs_client_add_watch`: `*watch_out` (may be NULL) is written at once, the watch is active once
+ * `cb` ran with `ZKRS_RC_OK`. `cb` runs exactly once, on the client's event thread (or inside
+ * `zkrs_client_dispatch`), with `cb_userdata`. If this returns an error, neither `cb` nor `fn` runs and
+ * `free_userdata` runs once.
+ */
+int32_t zkrs_client_add_watch_async(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, zkrs_void_fn cb, void *cb_userdata, struct zkrs_watch **watch_out);
+
+/**
+ * `zkrs_client_add_watch_async` returning a future in `*out` (read it with `zkrs_future_get`);
+ * `*watch_out` (may be NULL) is written at once.
+ */
+int32_t zkrs_client_add_watch_future(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out, struct zkrs_future **out);
+
+/**
+ * Removes the persistent watch: its callback runs once more with `ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`,
+ * then its `free_userdata`. The watch is gone locally at once; the server is told too (waits for its
+ * answer). `ZKRS_RC_NO_WATCHER` if it already ended; `ZKRS_RC_CLOSED` after the client was closed
+ * (closing ended the watch). The handle stays valid until `zkrs_watch_free`.
+ */
+int32_t zkrs_watch_remove(struct zkrs_watch *w);
+
+/**
+ * Releases the handle. NULL does nothing. It does not remove the watch (that would need the server):
+ * the watch goes on until `zkrs_watch_remove`, `zkrs_client_remove_watches`, session expiry or close.
+ */
+void zkrs_watch_free(struct zkrs_watch *w);
+
+/**
+ * Removes every watch of `kind` (`ZKRS_WATCHER_*`) on `path` set by this client; each gets its
+ * terminal event (`ZKRS_EVENT_DATA_WATCH_REMOVED`, `ZKRS_EVENT_CHILD_WATCH_REMOVED` or
+ * `ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`). With `local`, only on this client (works while disconnected);
+ * otherwise the server removes them too. `ZKRS_RC_NO_WATCHER` if there is none.
+ */
+int32_t zkrs_client_remove_watches(struct zkrs_client *c, const char *path, int32_t kind, bool local);
+
+/**
+ * Async `zkrs_client_remove_watches` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+int32_t zkrs_client_remove_watches_async(struct zkrs_client *c, const char *path, int32_t kind, bool local, zkrs_void_fn cb, void *userdata);
+
+/**
+ * `zkrs_client_remove_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+ */
+int32_t zkrs_client_remove_watches_future(struct zkrs_client *c, const char *path, int32_t kind, bool local, struct zkrs_future **out);
+
+/**
+ * Checks that this client has watches of `kind` (`ZKRS_WATCHER_*`) on `path` and that the server knows
+ * them, without removing anything: `ZKRS_RC_OK`, or `ZKRS_RC_NO_WATCHER`.
+ */
+int32_t zkrs_client_check_watches(struct zkrs_client *c, const char *path, int32_t kind);
+
+/**
+ * Async `zkrs_client_check_watches` (see `zkrs_client_create_async` for when `cb` runs).
+ */
+int32_t zkrs_client_check_watches_async(struct zkrs_client *c, const char *path, int32_t kind, zkrs_void_fn cb, void *userdata);
+
+/**
+ * `zkrs_client_check_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+ */
+int32_t zkrs_client_check_watches_future(struct zkrs_client *c, const char *path, int32_t kind, struct zkrs_future **out);
 
 #ifdef __cplusplus
 }  // extern "C"

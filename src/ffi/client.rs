@@ -1,21 +1,29 @@
 //! `zkrs_client`: the handle over a Rust [`Client`]: create, start, close, free, state.
 
+use super::buf::zkrs_buf;
 use super::config::zkrs_config;
 use super::watch::zkrs_free_fn;
 use super::UserData;
-use super::{fail, fail_with, out_arg, ref_arg, zkrs_rc};
+use super::{fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc};
 use crate::client::{Client, ListenerId};
 use crate::error::codes;
 use crate::state::StateEvent;
 use parking_lot::Mutex;
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A ZooKeeper client. Every function taking a `zkrs_client *` may be called from any thread,
 /// concurrently. Created by `zkrs_client_new`; `zkrs_client_close` ends its activity (the handle stays
 /// valid, later calls return `ZKRS_RC_CLOSED`); `zkrs_client_free` releases it.
 pub struct zkrs_client {
+    handle: Arc<Handle>,
+}
+
+/// What a client handle and the objects made from it (transactions, watches) share, so that they
+/// see close and fork the same way whatever order they are freed in.
+pub struct Handle {
     pub(crate) client: Client,
     closed: AtomicBool,
     pid: u32,
@@ -23,9 +31,34 @@ pub struct zkrs_client {
     listeners: Mutex<Vec<ListenerId>>,
 }
 
+impl std::ops::Deref for zkrs_client {
+    type Target = Handle;
+    fn deref(&self) -> &Handle {
+        &self.handle
+    }
+}
+
 impl zkrs_client {
+    /// A shared reference for objects that outlive a call (they keep the client alive, not open).
+    pub(crate) fn share(&self) -> Arc<Handle> {
+        self.handle.clone()
+    }
+}
+
+impl Handle {
     fn forked(&self) -> bool {
         std::process::id() != self.pid
+    }
+
+    /// `FORKED` or `CLOSED` (recorded as the last error) when the client cannot be used.
+    pub(crate) fn usable(&self) -> Result<&Handle, zkrs_rc> {
+        if self.forked() {
+            return Err(fail(codes::FORKED, "this client was created in another process (before a fork)"));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(fail(codes::CLOSED, "the client was closed (zkrs_client_close)"));
+        }
+        Ok(self)
     }
 
     fn remove_listeners(&self) {
@@ -39,12 +72,7 @@ impl zkrs_client {
 /// The client behind `c` for an operation: `NULL_ARGUMENT`, `FORKED` or `CLOSED` otherwise.
 pub(crate) unsafe fn client_arg<'a>(c: *const zkrs_client) -> Result<&'a zkrs_client, zkrs_rc> {
     let c = ref_arg(c, "c")?;
-    if c.forked() {
-        return Err(fail(codes::FORKED, "this client was created in another process (before a fork)"));
-    }
-    if c.closed.load(Ordering::Acquire) {
-        return Err(fail(codes::CLOSED, "the client was closed (zkrs_client_close)"));
-    }
+    c.usable()?;
     Ok(c)
 }
 
@@ -67,12 +95,13 @@ pub unsafe extern "C" fn zkrs_client_new(cfg: *const zkrs_config, out: *mut *mut
         let out = try_arg!(out_arg(out, "out"));
         match Client::new(cfg.config.clone()) {
             Ok(client) => {
-                *out = Box::into_raw(Box::new(zkrs_client {
+                let handle = Arc::new(Handle {
                     client,
                     closed: AtomicBool::new(false),
                     pid: std::process::id(),
                     listeners: Mutex::new(Vec::new()),
-                }));
+                });
+                *out = Box::into_raw(Box::new(zkrs_client { handle }));
                 codes::OK
             }
             Err(e) => fail_with(&e),
@@ -177,6 +206,120 @@ pub unsafe extern "C" fn zkrs_client_negotiated_timeout(c: *const zkrs_client, t
         let out = try_arg!(out_arg(timeout_ms_out, "timeout_ms_out"));
         *out = c.client.negotiated_timeout_ms();
         codes::OK
+    }
+}
+
+/// The session id and password in `*session_id_out` and a new `*password_out` (released with
+/// `zkrs_buf_free`), to resume this session in another process, e.g. with the config key `client_id`
+/// (see `zkrs_client_id_string`). Before the first session the id is 0 and the password empty. Works
+/// after close.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_id(
+    c: *const zkrs_client,
+    session_id_out: *mut i64,
+    password_out: *mut *mut zkrs_buf,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(ref_arg(c, "c"));
+        let id_out = try_arg!(out_arg(session_id_out, "session_id_out"));
+        let pw_out = try_arg!(out_arg(password_out, "password_out"));
+        let (id, password) = c.client.client_id();
+        *id_out = id;
+        *pw_out = zkrs_buf::boxed(password);
+        codes::OK
+    }
+}
+
+/// The session as the text the config key `client_id` takes (`SESSIONID_HEX:PASSWORD_HEX`), in a new
+/// NUL-terminated `*out` (released with `zkrs_buf_free`): another process sets it as `client_id` to
+/// resume the session. `ZKRS_RC_NOT_CONNECTED` before the first session. Works after close.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_id_string(c: *const zkrs_client, out: *mut *mut zkrs_buf) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(ref_arg(c, "c"));
+        let out = try_arg!(out_arg(out, "out"));
+        let (id, password) = c.client.client_id();
+        if id == 0 {
+            return fail(codes::NOT_CONNECTED, "no session yet: the client has not connected");
+        }
+        let hex: String = password.iter().map(|b| format!("{b:02x}")).collect();
+        *out = zkrs_buf::boxed(format!("{:x}:{hex}", id as u64).into_bytes());
+        codes::OK
+    }
+}
+
+/// The server the client is connected to (or was last), as `host:port`, in a new NUL-terminated
+/// `*out` (released with `zkrs_buf_free`). `ZKRS_RC_NOT_CONNECTED` if it never connected.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_current_server(c: *const zkrs_client, out: *mut *mut zkrs_buf) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let out = try_arg!(out_arg(out, "out"));
+        match c.client.current_server() {
+            Some(s) => {
+                *out = zkrs_buf::boxed(s.into_bytes());
+                codes::OK
+            }
+            None => fail(codes::NOT_CONNECTED, "the client has not connected to any server yet"),
+        }
+    }
+}
+
+/// Replaces the servers used from the next connection on (`host:port[,host:port...][/chroot]`); the
+/// current connection is kept. The chroot cannot change (`ZKRS_RC_BAD_ARGUMENTS`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_set_hosts(c: *mut zkrs_client, hosts: *const c_char) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let hosts = try_arg!(str_arg(hosts, "hosts"));
+        match c.client.set_hosts(hosts) {
+            Ok(()) => codes::OK,
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Sends the four-letter word `cmd` (`"ruok"`, `"srvr"`, `"stat"`, `"envi"`, `"mntr"`, ...) to the
+/// server the client is connected to, over a separate short connection, and returns the reply in a
+/// new NUL-terminated `*reply_out` (released with `zkrs_buf_free`). Blocks for at most the session
+/// timeout (10 s at most). The server must allow the word (`4lw.commands.whitelist`); otherwise the
+/// reply says so or the connection is closed (`ZKRS_RC_CONNECTION_LOSS`). `ZKRS_RC_BAD_ARGUMENTS` if
+/// `cmd` is not four lower-case letters.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_command(
+    c: *mut zkrs_client,
+    cmd: *const c_char,
+    reply_out: *mut *mut zkrs_buf,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let cmd = try_arg!(str_arg(cmd, "cmd"));
+        let out = try_arg!(out_arg(reply_out, "reply_out"));
+        match c.client.command(cmd) {
+            Ok(reply) => {
+                *out = zkrs_buf::boxed(reply.into_bytes());
+                codes::OK
+            }
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// The version of the server the client is connected to (`"3.8.4"`), in a new NUL-terminated
+/// `*version_out` (released with `zkrs_buf_free`). Uses the `envi` four-letter word (see
+/// `zkrs_client_command`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_server_version(c: *mut zkrs_client, version_out: *mut *mut zkrs_buf) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let out = try_arg!(out_arg(version_out, "version_out"));
+        match c.client.server_version() {
+            Ok(v) => {
+                *out = zkrs_buf::boxed(v.into_bytes());
+                codes::OK
+            }
+            Err(e) => fail_with(&e),
+        }
     }
 }
 

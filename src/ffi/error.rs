@@ -114,6 +114,10 @@ pub const ZKRS_RC_FORCE_RETRY: zkrs_rc = -1013;
 pub const ZKRS_RC_FORKED: zkrs_rc = -1014;
 /// Not connected.
 pub const ZKRS_RC_NOT_CONNECTED: zkrs_rc = -1015;
+/// Unusable TLS configuration (a file is missing, unreadable, invalid or does not match).
+pub const ZKRS_RC_TLS_CONFIG: zkrs_rc = -1016;
+/// The server's TLS certificate was rejected (untrusted, expired or wrong host).
+pub const ZKRS_RC_TLS_CERTIFICATE_REJECTED: zkrs_rc = -1017;
 
 /// One entry of the result-code table: the number, its name without the `ZKRS_RC_` prefix
 /// (`"NO_NODE"`) and a short message. The strings are static.

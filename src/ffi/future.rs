@@ -5,11 +5,14 @@ use super::acl::zkrs_acl_list;
 use super::buf::{zkrs_buf, zkrs_string_list};
 use super::client::{client_arg, timeout_ms, zkrs_client};
 use super::ops::{create_options, zkrs_create_options};
+use super::server::zkrs_client_info_list;
 use super::stat::{write_stat, zkrs_stat};
+use super::txn::{zkrs_read_results, zkrs_txn_results};
 use super::watch::{watcher_arg, zkrs_watcher};
 use super::{bytes_arg, fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
 use crate::acl::Acl;
-use crate::error::{codes, Result};
+use crate::client::Client;
+use crate::error::{codes, Error, Result};
 use crate::future::ZkFuture;
 use crate::ops::Created;
 use crate::stat::Stat;
@@ -20,7 +23,7 @@ use std::time::Duration;
 
 /// What an operation returns, whatever its kind.
 #[derive(Clone)]
-enum Value {
+pub(crate) enum Value {
     Data(Vec<u8>, Stat),
     Stat(Stat),
     Created(String, Stat),
@@ -28,6 +31,12 @@ enum Value {
     Exists(Option<Stat>),
     Children(Vec<String>, Stat),
     Acl(Vec<Acl>, Stat),
+    Count(i32),
+    Strings(Vec<String>),
+    /// A transaction's per-op results (present also when the transaction failed; see `zkrs_txn_commit`).
+    Txn(zkrs_txn_results),
+    Reads(zkrs_read_results),
+    ClientInfo(zkrs_client_info_list),
 }
 
 impl Value {
@@ -40,6 +49,11 @@ impl Value {
             Value::Exists(_) => "exists",
             Value::Children(..) => "children",
             Value::Acl(..) => "ACL",
+            Value::Count(_) => "count",
+            Value::Strings(_) => "string list",
+            Value::Txn(_) => "transaction",
+            Value::Reads(_) => "multi-read",
+            Value::ClientInfo(_) => "client info",
         }
     }
 }
@@ -88,12 +102,12 @@ impl FutureInner {
 }
 
 /// Runs `start` (an `_async` call given a completion) as a future in `*out`.
-unsafe fn make_future(
-    c: &zkrs_client,
+pub(crate) unsafe fn make_future(
+    c: &Client,
     out: *mut *mut zkrs_future,
     start: impl FnOnce(Box<dyn FnOnce(Result<Value>) + Send>) -> Result<()>,
 ) -> zkrs_rc {
-    match c.client.future(start) {
+    match c.future(start) {
         Ok(future) => {
             let inner = Arc::new(FutureInner {
                 future,
@@ -121,7 +135,7 @@ pub unsafe extern "C" fn zkrs_client_get_data_future(
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(c, out, |done| {
+        make_future(&c.client, out, |done| {
             c.client.get_data_async(path, w, move |r| done(r.map(|(d, s)| Value::Data(d, s))))
         })
     }
@@ -142,7 +156,7 @@ pub unsafe extern "C" fn zkrs_client_set_data_future(
         let path = try_arg!(str_arg(path, "path"));
         let data = try_arg!(bytes_arg(data, len, "data"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(c, out, |done| {
+        make_future(&c.client, out, |done| {
             c.client.set_data_async(path, data, version, move |r| done(r.map(Value::Stat)))
         })
     }
@@ -164,7 +178,7 @@ pub unsafe extern "C" fn zkrs_client_create_future(
         let data = try_arg!(bytes_arg(data, len, "data"));
         let opts = try_arg!(create_options(opts));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(c, out, |done| {
+        make_future(&c.client, out, |done| {
             c.client.create_async(path, data, &opts, move |r| {
                 done(r.map(|Created { path, stat }| Value::Created(path, stat)))
             })
@@ -172,19 +186,33 @@ pub unsafe extern "C" fn zkrs_client_create_future(
     }
 }
 
-/// `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
+/// `zkrs_client_delete` as a future (read it with `zkrs_future_get`): with `recursive`, everything under
+/// the node is deleted first and `version` must be -1.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_delete_future(
     c: *mut zkrs_client,
     path: *const c_char,
     version: i32,
+    recursive: bool,
     out: *mut *mut zkrs_future,
 ) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(c, out, |done| c.client.delete_async(path, version, move |r| done(r.map(|()| Value::Unit))))
+        if recursive && version != -1 {
+            return fail_with(&Error::BadArguments(format!(
+                "a recursive delete checks no version: version must be -1, not {version}"
+            )));
+        }
+        make_future(&c.client, out, |done| {
+            let done = move |r: Result<()>| done(r.map(|()| Value::Unit));
+            if recursive {
+                c.client.delete_recursive_async(path, done)
+            } else {
+                c.client.delete_async(path, version, done)
+            }
+        })
     }
 }
 
@@ -202,7 +230,7 @@ pub unsafe extern "C" fn zkrs_client_exists_future(
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(c, out, |done| c.client.exists_async(path, w, move |r| done(r.map(Value::Exists))))
+        make_future(&c.client, out, |done| c.client.exists_async(path, w, move |r| done(r.map(Value::Exists))))
     }
 }
 
@@ -220,7 +248,7 @@ pub unsafe extern "C" fn zkrs_client_get_children_future(
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(c, out, |done| {
+        make_future(&c.client, out, |done| {
             c.client.get_children_async(path, w, move |r| done(r.map(|(n, s)| Value::Children(n, s))))
         })
     }
@@ -237,7 +265,108 @@ pub unsafe extern "C" fn zkrs_client_get_acl_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(c, out, |done| c.client.get_acl_async(path, move |r| done(r.map(|(a, s)| Value::Acl(a, s)))))
+        make_future(&c.client, out, |done| c.client.get_acl_async(path, move |r| done(r.map(|(a, s)| Value::Acl(a, s)))))
+    }
+}
+
+/// `zkrs_client_set_acl_async` returning a future (read it with `zkrs_future_get_stat`). `acl` is copied.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_set_acl_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    acl: *const zkrs_acl_list,
+    version: i32,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let acl = try_arg!(ref_arg(acl, "acl")).acls();
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| c.client.set_acl_async(path, &acl, version, move |r| done(r.map(Value::Stat))))
+    }
+}
+
+/// `zkrs_client_sync_async` returning a future (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_sync_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| c.client.sync_async(path, move |r| done(r.map(|_| Value::Unit))))
+    }
+}
+
+/// `zkrs_client_ensure_path_async` returning a future (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_ensure_path_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| c.client.ensure_path_async(path, move |r| done(r.map(|()| Value::Unit))))
+    }
+}
+
+/// `zkrs_client_get_ephemerals_async` returning a future (read it with `zkrs_future_get_strings`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_ephemerals_future(
+    c: *mut zkrs_client,
+    prefix: *const c_char,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let prefix = try_arg!(str_arg(prefix, "prefix"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| c.client.get_ephemerals_async(prefix, move |r| done(r.map(Value::Strings))))
+    }
+}
+
+/// `zkrs_client_get_all_children_number_async` returning a future (read it with
+/// `zkrs_future_get_count`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_all_children_number_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| {
+            c.client.get_all_children_number_async(path, move |r| done(r.map(Value::Count)))
+        })
+    }
+}
+
+/// `zkrs_client_add_auth_async` returning a future (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_add_auth_future(
+    c: *mut zkrs_client,
+    scheme: *const c_char,
+    credentials: *const u8,
+    len: usize,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let scheme = try_arg!(str_arg(scheme, "scheme"));
+        let credentials = try_arg!(bytes_arg(credentials, len, "credentials"));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| {
+            c.client.add_auth_async(scheme, credentials, move |r| done(r.map(|()| Value::Unit)))
+        })
     }
 }
 
@@ -274,6 +403,7 @@ pub unsafe extern "C" fn zkrs_future_get(f: *mut zkrs_future, timeout_ms: i32) -
     ffi_guard! {
         let f = try_arg!(ref_arg(f, "f"));
         match try_arg!(f.inner.result(self::timeout_ms(timeout_ms))) {
+            Ok(Value::Txn(results)) => results.rc(),
             Ok(_) => codes::OK,
             Err(e) => fail_with(&e),
         }
@@ -419,6 +549,102 @@ pub unsafe extern "C" fn zkrs_future_get_acl(
                 codes::OK
             }
             v => wrong_kind(&v, "ACL"),
+        }
+    }
+}
+
+/// The result of a get_all_children_number future: `*count_out`.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_count(f: *mut zkrs_future, timeout_ms: i32, count_out: *mut i32) -> zkrs_rc {
+    ffi_guard! {
+        let count_out = try_arg!(out_arg(count_out, "count_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Count(n) => {
+                *count_out = n;
+                codes::OK
+            }
+            v => wrong_kind(&v, "count"),
+        }
+    }
+}
+
+/// The result of a get_ephemerals future: a new `*list_out` (released with `zkrs_string_list_free`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_strings(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    list_out: *mut *mut zkrs_string_list,
+) -> zkrs_rc {
+    ffi_guard! {
+        let list_out = try_arg!(out_arg(list_out, "list_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Strings(items) => {
+                let list = try_arg!(zkrs_string_list::new(items));
+                *list_out = Box::into_raw(Box::new(list));
+                codes::OK
+            }
+            v => wrong_kind(&v, "string list"),
+        }
+    }
+}
+
+/// The result of a transaction future (`zkrs_txn_commit_future`): returns what `zkrs_txn_commit`
+/// returns and, like it, writes a new `*results_out` (released with `zkrs_txn_results_free`; may be
+/// NULL) whenever the server answered, also when the transaction failed.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_txn(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    results_out: *mut *mut zkrs_txn_results,
+) -> zkrs_rc {
+    ffi_guard! {
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Txn(results) => {
+                let rc = results.rc();
+                if !results_out.is_null() {
+                    *results_out = Box::into_raw(Box::new(results));
+                }
+                rc
+            }
+            v => wrong_kind(&v, "transaction"),
+        }
+    }
+}
+
+/// The result of a multi-read future: a new `*results_out` (released with `zkrs_read_results_free`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_read_results(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    results_out: *mut *mut zkrs_read_results,
+) -> zkrs_rc {
+    ffi_guard! {
+        let results_out = try_arg!(out_arg(results_out, "results_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::Reads(r) => {
+                *results_out = Box::into_raw(Box::new(r));
+                codes::OK
+            }
+            v => wrong_kind(&v, "multi-read"),
+        }
+    }
+}
+
+/// The result of a whoami future: a new `*infos_out` (released with `zkrs_client_info_list_free`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_future_get_client_info(
+    f: *mut zkrs_future,
+    timeout_ms: i32,
+    infos_out: *mut *mut zkrs_client_info_list,
+) -> zkrs_rc {
+    ffi_guard! {
+        let infos_out = try_arg!(out_arg(infos_out, "infos_out"));
+        match try_arg!(value(f, timeout_ms)) {
+            Value::ClientInfo(l) => {
+                *infos_out = Box::into_raw(Box::new(l));
+                codes::OK
+            }
+            v => wrong_kind(&v, "client info"),
         }
     }
 }

@@ -51,7 +51,9 @@ pub mod config;
 pub mod error;
 pub mod future;
 pub mod ops;
+pub mod server;
 pub mod stat;
+pub mod txn;
 pub mod version;
 pub mod watch;
 
@@ -78,6 +80,11 @@ impl PanicValue for bool {
 impl PanicValue for usize {
     fn panic_value() -> Self {
         0
+    }
+}
+impl PanicValue for isize {
+    fn panic_value() -> Self {
+        -1
     }
 }
 impl PanicValue for u32 {

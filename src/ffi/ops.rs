@@ -730,3 +730,136 @@ pub unsafe extern "C" fn zkrs_client_get_ephemerals(
         }
     }
 }
+
+/// Calls a `zkrs_void_fn` with a unit result.
+unsafe fn void_result<T>(cb: unsafe extern "C" fn(*mut c_void, zkrs_rc, *const c_char), ud: UserData, r: Result<T>) {
+    match r {
+        Ok(_) => cb(ud.0, codes::OK, EMPTY.as_ptr()),
+        Err(e) => cb(ud.0, e.code(), detail(&e).as_ptr()),
+    }
+}
+
+/// Async `zkrs_client_ensure_path` (see `zkrs_client_create_async` for when `cb` runs). The parents
+/// are created one by one from the event thread before `cb` runs.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_ensure_path_async(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    cb: zkrs_void_fn,
+    userdata: *mut c_void,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let cb = callback_arg!(cb);
+        let ud = UserData(userdata);
+        submitted(c.client.ensure_path_async(path, move |r| {
+            let ud = ud;
+            void_result(cb, ud, r)
+        }))
+    }
+}
+
+/// Async recursive `zkrs_client_delete` (`recursive` true, any version): deletes the node and
+/// everything under it; see `zkrs_client_create_async` for when `cb` runs.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_delete_recursive_async(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    cb: zkrs_void_fn,
+    userdata: *mut c_void,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let cb = callback_arg!(cb);
+        let ud = UserData(userdata);
+        submitted(c.client.delete_recursive_async(path, move |r| {
+            let ud = ud;
+            void_result(cb, ud, r)
+        }))
+    }
+}
+
+/// Completion with a list of strings (`zkrs_client_get_ephemerals_async`); `list` is NULL on failure.
+/// Borrowed: valid only during the call; do not free it.
+pub type zkrs_strings_fn = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, rc: zkrs_rc, detail: *const c_char, list: *const zkrs_string_list),
+>;
+
+/// Completion with a count (`zkrs_client_get_all_children_number_async`); `count` is 0 on failure.
+pub type zkrs_count_fn =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, rc: zkrs_rc, detail: *const c_char, count: i32)>;
+
+/// Async `zkrs_client_get_ephemerals` (see `zkrs_client_create_async` for when `cb` runs).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_ephemerals_async(
+    c: *mut zkrs_client,
+    prefix: *const c_char,
+    cb: zkrs_strings_fn,
+    userdata: *mut c_void,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let prefix = try_arg!(str_arg(prefix, "prefix"));
+        let cb = callback_arg!(cb);
+        let ud = UserData(userdata);
+        submitted(c.client.get_ephemerals_async(prefix, move |r| {
+            let ud = ud;
+            let r = r.and_then(|paths| {
+                zkrs_string_list::new(paths).map_err(|_| Error::Marshalling("a path contains a NUL byte".into()))
+            });
+            match r {
+                Ok(list) => cb(ud.0, codes::OK, EMPTY.as_ptr(), &list),
+                Err(e) => cb(ud.0, e.code(), detail(&e).as_ptr(), ptr::null()),
+            }
+        }))
+    }
+}
+
+/// Async `zkrs_client_get_all_children_number` (see `zkrs_client_create_async` for when `cb` runs).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_get_all_children_number_async(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    cb: zkrs_count_fn,
+    userdata: *mut c_void,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let cb = callback_arg!(cb);
+        let ud = UserData(userdata);
+        submitted(c.client.get_all_children_number_async(path, move |r| {
+            let ud = ud;
+            match r {
+                Ok(n) => cb(ud.0, codes::OK, EMPTY.as_ptr(), n),
+                Err(e) => cb(ud.0, e.code(), detail(&e).as_ptr(), 0),
+            }
+        }))
+    }
+}
+
+/// Async `zkrs_client_add_auth` (see `zkrs_client_create_async` for when `cb` runs). The credentials
+/// are copied.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_add_auth_async(
+    c: *mut zkrs_client,
+    scheme: *const c_char,
+    credentials: *const u8,
+    len: usize,
+    cb: zkrs_void_fn,
+    userdata: *mut c_void,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let scheme = try_arg!(str_arg(scheme, "scheme"));
+        let credentials = try_arg!(bytes_arg(credentials, len, "credentials"));
+        let cb = callback_arg!(cb);
+        let ud = UserData(userdata);
+        submitted(c.client.add_auth_async(scheme, credentials, move |r| {
+            let ud = ud;
+            void_result(cb, ud, r)
+        }))
+    }
+}

@@ -1,10 +1,15 @@
 //! Watches: `zkrs_watcher` (a one-shot watch given to the read calls), `zkrs_watch_event`, event and
 //! state numbers.
 
-use super::{fail, to_cstring, UserData};
-use crate::error::codes;
-use crate::watch::{EventType, WatchedEvent, Watcher};
+use super::client::{client_arg, zkrs_client, Handle};
+use super::future::{make_future, zkrs_future, Value};
+use super::ops::zkrs_void_fn;
+use super::{fail, fail_with, out_arg, str_arg, to_cstring, UserData, EMPTY};
+use crate::client::WatchId;
+use crate::error::{codes, Error};
+use crate::watch::{AddWatchMode, EventType, PersistentWatcher, WatchedEvent, Watcher, WatcherType};
 use std::ffi::{c_char, c_void};
+use std::sync::Arc;
 
 /// Watch event: the node was created.
 pub const ZKRS_EVENT_NODE_CREATED: i32 = 1;
@@ -138,4 +143,348 @@ pub(crate) unsafe fn watcher_arg(w: *const zkrs_watcher) -> Result<Option<WatchC
         return Err(fail(codes::NULL_ARGUMENT, "argument `watch->fn` is NULL"));
     }
     Ok(Some(ctx))
+}
+
+// ---- persistent watches and watch removal ---------------------------------------------------------
+
+/// `zkrs_client_add_watch` mode: events on the node itself (created, deleted, data and children changed).
+pub const ZKRS_ADD_WATCH_PERSISTENT: i32 = 0;
+/// `zkrs_client_add_watch` mode: events on the node and every node below it (no children-changed events).
+pub const ZKRS_ADD_WATCH_PERSISTENT_RECURSIVE: i32 = 1;
+
+/// Watch kind for `zkrs_client_remove_watches` / `zkrs_client_check_watches`: child watches.
+pub const ZKRS_WATCHER_CHILDREN: i32 = 1;
+/// Watch kind: data and exists watches.
+pub const ZKRS_WATCHER_DATA: i32 = 2;
+/// Watch kind: every kind.
+pub const ZKRS_WATCHER_ANY: i32 = 3;
+/// Watch kind: persistent watches.
+pub const ZKRS_WATCHER_PERSISTENT: i32 = 4;
+/// Watch kind: persistent-recursive watches.
+pub const ZKRS_WATCHER_PERSISTENT_RECURSIVE: i32 = 5;
+
+/// A persistent watch added by `zkrs_client_add_watch`: remove it with `zkrs_watch_remove`, release the
+/// handle with `zkrs_watch_free`. The handle may outlive its client (calls then return
+/// `ZKRS_RC_CLOSED`).
+pub struct zkrs_watch {
+    client: Arc<Handle>,
+    id: WatchId,
+}
+
+fn add_watch_mode(mode: i32) -> Result<AddWatchMode, i32> {
+    match mode {
+        ZKRS_ADD_WATCH_PERSISTENT => Ok(AddWatchMode::Persistent),
+        ZKRS_ADD_WATCH_PERSISTENT_RECURSIVE => Ok(AddWatchMode::PersistentRecursive),
+        m => Err(fail_with(&Error::BadArguments(format!("unknown add_watch mode {m} (ZKRS_ADD_WATCH_*)")))),
+    }
+}
+
+pub(crate) fn watcher_type(kind: i32) -> Result<WatcherType, i32> {
+    Ok(match kind {
+        ZKRS_WATCHER_CHILDREN => WatcherType::Children,
+        ZKRS_WATCHER_DATA => WatcherType::Data,
+        ZKRS_WATCHER_ANY => WatcherType::Any,
+        ZKRS_WATCHER_PERSISTENT => WatcherType::Persistent,
+        ZKRS_WATCHER_PERSISTENT_RECURSIVE => WatcherType::PersistentRecursive,
+        k => return Err(fail_with(&Error::BadArguments(format!("unknown watch kind {k} (ZKRS_WATCHER_*)")))),
+    })
+}
+
+/// The arguments of an add_watch call. The watcher context is taken over first, so every error
+/// return releases the userdata.
+struct AddWatch<'a> {
+    client: &'a zkrs_client,
+    path: &'a str,
+    mode: AddWatchMode,
+    watcher: PersistentWatcher,
+}
+
+unsafe fn add_watch_args<'a>(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    mode: i32,
+    f: zkrs_watch_fn,
+    userdata: *mut c_void,
+    free_userdata: zkrs_free_fn,
+) -> Result<AddWatch<'a>, i32> {
+    let ctx = WatchCtx::new(f, userdata, free_userdata);
+    if f.is_none() {
+        return Err(fail(codes::NULL_ARGUMENT, "argument `fn` is NULL"));
+    }
+    let client = client_arg(c)?;
+    let path = str_arg(path, "path")?;
+    let mode = add_watch_mode(mode)?;
+    Ok(AddWatch { client, path, mode, watcher: Arc::new(move |ev: WatchedEvent| ctx.fire(&ev)) })
+}
+
+unsafe fn write_watch(out: *mut *mut zkrs_watch, client: &zkrs_client, id: WatchId) {
+    if !out.is_null() {
+        *out = Box::into_raw(Box::new(zkrs_watch { client: client.share(), id }));
+    }
+}
+
+/// Adds a persistent watch on `path` (ZooKeeper 3.6+): `fn` runs for every event (`mode`
+/// `ZKRS_ADD_WATCH_PERSISTENT`: the node's creation, deletion, data and children changes;
+/// `ZKRS_ADD_WATCH_PERSISTENT_RECURSIVE`: also every node below it, without children changes) on the
+/// client's event thread, until the watch ends with a terminal event (`ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`,
+/// `ZKRS_EVENT_SESSION_EXPIRED` or `ZKRS_EVENT_CLIENT_CLOSED`). The node need not exist. It survives
+/// reconnections. `free_userdata` (may be NULL) runs exactly once, after the last call of `fn`, also
+/// when this function fails. If `watch_out` is not NULL it receives a handle for `zkrs_watch_remove`
+/// (release it with `zkrs_watch_free`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_add_watch(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    mode: i32,
+    r#fn: zkrs_watch_fn,
+    userdata: *mut c_void,
+    free_userdata: zkrs_free_fn,
+    watch_out: *mut *mut zkrs_watch,
+) -> i32 {
+    ffi_guard! {
+        let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
+        let w = a.watcher;
+        match a.client.client.add_watch(a.path, a.mode, move |ev| w(ev)) {
+            Ok(id) => {
+                write_watch(watch_out, a.client, id);
+                codes::OK
+            }
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Async `zkrs_client_add_watch`: `*watch_out` (may be NULL) is written at once, the watch is active once
+/// `cb` ran with `ZKRS_RC_OK`. `cb` runs exactly once, on the client's event thread (or inside
+/// `zkrs_client_dispatch`), with `cb_userdata`. If this returns an error, neither `cb` nor `fn` runs and
+/// `free_userdata` runs once.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zkrs_client_add_watch_async(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    mode: i32,
+    r#fn: zkrs_watch_fn,
+    userdata: *mut c_void,
+    free_userdata: zkrs_free_fn,
+    cb: zkrs_void_fn,
+    cb_userdata: *mut c_void,
+    watch_out: *mut *mut zkrs_watch,
+) -> i32 {
+    ffi_guard! {
+        let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
+        let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
+        let ud = UserData(cb_userdata);
+        let r = a.client.client.add_watch_async(a.path, a.mode, a.watcher, move |r| {
+            let ud = ud;
+            match r {
+                Ok(_) => cb(ud.0, codes::OK, EMPTY.as_ptr()),
+                Err(e) => cb(ud.0, e.code(), to_cstring(&e.to_string()).as_ptr()),
+            }
+        });
+        match r {
+            Ok(id) => {
+                write_watch(watch_out, a.client, id);
+                codes::OK
+            }
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// `zkrs_client_add_watch_async` returning a future in `*out` (read it with `zkrs_future_get`);
+/// `*watch_out` (may be NULL) is written at once.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zkrs_client_add_watch_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    mode: i32,
+    r#fn: zkrs_watch_fn,
+    userdata: *mut c_void,
+    free_userdata: zkrs_free_fn,
+    watch_out: *mut *mut zkrs_watch,
+    out: *mut *mut zkrs_future,
+) -> i32 {
+    ffi_guard! {
+        let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
+        let out = try_arg!(out_arg(out, "out"));
+        let mut id = None;
+        let rc = make_future(&a.client.client, out, |done| {
+            id = Some(a.client.client.add_watch_async(a.path, a.mode, a.watcher, move |r| {
+                done(r.map(|_| Value::Unit))
+            })?);
+            Ok(())
+        });
+        if let Some(id) = id {
+            write_watch(watch_out, a.client, id);
+        }
+        rc
+    }
+}
+
+/// Removes the persistent watch: its callback runs once more with `ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`,
+/// then its `free_userdata`. The watch is gone locally at once; the server is told too (waits for its
+/// answer). `ZKRS_RC_NO_WATCHER` if it already ended; `ZKRS_RC_CLOSED` after the client was closed
+/// (closing ended the watch). The handle stays valid until `zkrs_watch_free`.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_watch_remove(w: *mut zkrs_watch) -> i32 {
+    ffi_guard! {
+        let w = try_arg!(super::ref_arg(w as *const zkrs_watch, "w"));
+        try_arg!(w.client.usable());
+        match w.client.client.remove_watch(w.id) {
+            Ok(()) => codes::OK,
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Releases the handle. NULL does nothing. It does not remove the watch (that would need the server):
+/// the watch goes on until `zkrs_watch_remove`, `zkrs_client_remove_watches`, session expiry or close.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_watch_free(w: *mut zkrs_watch) {
+    ffi_guard! {
+        if !w.is_null() {
+            drop(Box::from_raw(w));
+        }
+    }
+}
+
+/// Removes every watch of `kind` (`ZKRS_WATCHER_*`) on `path` set by this client; each gets its
+/// terminal event (`ZKRS_EVENT_DATA_WATCH_REMOVED`, `ZKRS_EVENT_CHILD_WATCH_REMOVED` or
+/// `ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`). With `local`, only on this client (works while disconnected);
+/// otherwise the server removes them too. `ZKRS_RC_NO_WATCHER` if there is none.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_remove_watches(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    kind: i32,
+    local: bool,
+) -> i32 {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let kind = try_arg!(watcher_type(kind));
+        match c.client.remove_watches(path, kind, local) {
+            Ok(()) => codes::OK,
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Async `zkrs_client_remove_watches` (see `zkrs_client_create_async` for when `cb` runs).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_remove_watches_async(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    kind: i32,
+    local: bool,
+    cb: zkrs_void_fn,
+    userdata: *mut c_void,
+) -> i32 {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let kind = try_arg!(watcher_type(kind));
+        let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
+        let ud = UserData(userdata);
+        submitted(c.client.remove_watches_async(path, kind, local, move |r| {
+            let ud = ud;
+            void_done(cb, ud, r)
+        }))
+    }
+}
+
+/// `zkrs_client_remove_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_remove_watches_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    kind: i32,
+    local: bool,
+    out: *mut *mut zkrs_future,
+) -> i32 {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let kind = try_arg!(watcher_type(kind));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| {
+            c.client.remove_watches_async(path, kind, local, move |r| done(r.map(|()| Value::Unit)))
+        })
+    }
+}
+
+/// Checks that this client has watches of `kind` (`ZKRS_WATCHER_*`) on `path` and that the server knows
+/// them, without removing anything: `ZKRS_RC_OK`, or `ZKRS_RC_NO_WATCHER`.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_check_watches(c: *mut zkrs_client, path: *const c_char, kind: i32) -> i32 {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let kind = try_arg!(watcher_type(kind));
+        match c.client.check_watches(path, kind) {
+            Ok(()) => codes::OK,
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Async `zkrs_client_check_watches` (see `zkrs_client_create_async` for when `cb` runs).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_check_watches_async(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    kind: i32,
+    cb: zkrs_void_fn,
+    userdata: *mut c_void,
+) -> i32 {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let kind = try_arg!(watcher_type(kind));
+        let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
+        let ud = UserData(userdata);
+        submitted(c.client.check_watches_async(path, kind, move |r| {
+            let ud = ud;
+            void_done(cb, ud, r)
+        }))
+    }
+}
+
+/// `zkrs_client_check_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_check_watches_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    kind: i32,
+    out: *mut *mut zkrs_future,
+) -> i32 {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let kind = try_arg!(watcher_type(kind));
+        let out = try_arg!(out_arg(out, "out"));
+        make_future(&c.client, out, |done| {
+            c.client.check_watches_async(path, kind, move |r| done(r.map(|()| Value::Unit)))
+        })
+    }
+}
+
+fn submitted(r: crate::error::Result<()>) -> i32 {
+    match r {
+        Ok(()) => codes::OK,
+        Err(e) => fail_with(&e),
+    }
+}
+
+unsafe fn void_done(
+    cb: unsafe extern "C" fn(*mut c_void, i32, *const c_char),
+    ud: UserData,
+    r: crate::error::Result<()>,
+) {
+    match r {
+        Ok(()) => cb(ud.0, codes::OK, EMPTY.as_ptr()),
+        Err(e) => cb(ud.0, e.code(), to_cstring(&e.to_string()).as_ptr()),
+    }
 }
