@@ -1176,10 +1176,14 @@ zkrs_rc zkrs_client_set_data_future(struct zkrs_client *c, const char *path, con
 zkrs_rc zkrs_client_create_future(struct zkrs_client *c, const char *path, const uint8_t *data, size_t len, const struct zkrs_create_options *opts, struct zkrs_future **out);
 
 /**
- * `zkrs_client_delete` as a future (read it with `zkrs_future_get`): with `recursive`, everything under
- * the node is deleted first and `version` must be -1.
+ * `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
  */
-zkrs_rc zkrs_client_delete_future(struct zkrs_client *c, const char *path, int32_t version, bool recursive, struct zkrs_future **out);
+zkrs_rc zkrs_client_delete_future(struct zkrs_client *c, const char *path, int32_t version, struct zkrs_future **out);
+
+/**
+ * `zkrs_client_delete_recursive_async` returning a future (read it with `zkrs_future_get`).
+ */
+zkrs_rc zkrs_client_delete_recursive_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
 
 /**
  * `zkrs_client_exists_async` returning a future (read it with `zkrs_future_get_exists`).

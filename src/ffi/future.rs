@@ -12,7 +12,7 @@ use super::watch::{watcher_arg, zkrs_watcher};
 use super::{bytes_arg, fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
 use crate::acl::Acl;
 use crate::client::Client;
-use crate::error::{codes, Error, Result};
+use crate::error::{codes, Result};
 use crate::future::ZkFuture;
 use crate::ops::Created;
 use crate::stat::Stat;
@@ -186,32 +186,35 @@ pub unsafe extern "C" fn zkrs_client_create_future(
     }
 }
 
-/// `zkrs_client_delete` as a future (read it with `zkrs_future_get`): with `recursive`, everything under
-/// the node is deleted first and `version` must be -1.
+/// `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_delete_future(
     c: *mut zkrs_client,
     path: *const c_char,
     version: i32,
-    recursive: bool,
     out: *mut *mut zkrs_future,
 ) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        if recursive && version != -1 {
-            return fail_with(&Error::BadArguments(format!(
-                "a recursive delete checks no version: version must be -1, not {version}"
-            )));
-        }
+        make_future(&c.client, out, |done| c.client.delete_async(path, version, move |r| done(r.map(|()| Value::Unit))))
+    }
+}
+
+/// `zkrs_client_delete_recursive_async` returning a future (read it with `zkrs_future_get`).
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_client_delete_recursive_future(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    out: *mut *mut zkrs_future,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
         make_future(&c.client, out, |done| {
-            let done = move |r: Result<()>| done(r.map(|()| Value::Unit));
-            if recursive {
-                c.client.delete_recursive_async(path, done)
-            } else {
-                c.client.delete_async(path, version, done)
-            }
+            c.client.delete_recursive_async(path, move |r| done(r.map(|()| Value::Unit)))
         })
     }
 }
