@@ -120,12 +120,69 @@ pub(crate) enum Delivery {
     Persistent(PersistentWatcher, WatchedEvent),
 }
 
+/// The one-shot watchers of one path. Almost every path has exactly one, which is kept inline so a
+/// watch costs no list allocation (SPEC 4 counts bytes per watch).
+enum Watchers {
+    One(Watcher),
+    Many(Vec<Watcher>),
+}
+
+impl Watchers {
+    fn push(&mut self, w: Watcher) {
+        *self = match std::mem::replace(self, Watchers::Many(Vec::new())) {
+            Watchers::One(first) => Watchers::Many(vec![first, w]),
+            Watchers::Many(mut v) => {
+                v.push(w);
+                Watchers::Many(v)
+            }
+        };
+    }
+
+    fn into_vec(self) -> Vec<Watcher> {
+        match self {
+            Watchers::One(w) => vec![w],
+            Watchers::Many(v) => v,
+        }
+    }
+}
+
+/// One-shot watchers by server path (a boxed `str` key: 8 bytes less per watch than a `String`).
+#[derive(Default)]
+struct OneShotTable(HashMap<Box<str>, Watchers>);
+
+impl OneShotTable {
+    fn push(&mut self, path: String, w: Watcher) {
+        match self.0.get_mut(path.as_str()) {
+            Some(ws) => ws.push(w),
+            None => {
+                self.0.insert(path.into_boxed_str(), Watchers::One(w));
+            }
+        }
+    }
+
+    fn take(&mut self, path: &str) -> Vec<Watcher> {
+        self.0.remove(path).map(Watchers::into_vec).unwrap_or_default()
+    }
+
+    fn has(&self, path: &str) -> bool {
+        self.0.contains_key(path)
+    }
+
+    fn drain(&mut self) -> impl Iterator<Item = (Box<str>, Vec<Watcher>)> + '_ {
+        self.0.drain().map(|(p, ws)| (p, ws.into_vec()))
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.0.keys().map(|p| p.to_string()).collect()
+    }
+}
+
 /// The client side of every armed watch, keyed by server path. Owned by the I/O thread.
 #[derive(Default)]
 pub(crate) struct WatchRegistry {
-    data: HashMap<String, Vec<Watcher>>,
-    exist: HashMap<String, Vec<Watcher>>,
-    child: HashMap<String, Vec<Watcher>>,
+    data: OneShotTable,
+    exist: OneShotTable,
+    child: OneShotTable,
     persistent: HashMap<String, Vec<(u64, PersistentWatcher)>>,
     recursive: HashMap<String, Vec<(u64, PersistentWatcher)>>,
 }
@@ -159,7 +216,7 @@ impl WatchRegistry {
                     (OneShotKind::Child, OK) => &mut self.child,
                     _ => return Some(PendingWatch::OneShot { kind, path, watcher }),
                 };
-                table.entry(path).or_default().push(watcher);
+                table.push(path, watcher);
                 None
             }
             PendingWatch::Persistent { mode, path, id, watcher } => {
@@ -180,11 +237,9 @@ impl WatchRegistry {
     /// `user_path` is the event's path as watchers see it.
     pub fn route(&mut self, event_type: EventType, server_path: &str, user_path: &str, out: &mut Vec<Delivery>) {
         let event = || WatchedEvent { event_type, path: user_path.to_string() };
-        let mut take = |table: &mut HashMap<String, Vec<Watcher>>| {
-            if let Some(ws) = table.remove(server_path) {
-                for w in ws {
-                    out.push(Delivery::OneShot(w, event()));
-                }
+        let mut take = |table: &mut OneShotTable| {
+            for w in table.take(server_path) {
+                out.push(Delivery::OneShot(w, event()));
             }
         };
         match event_type {
@@ -218,7 +273,7 @@ impl WatchRegistry {
 
     /// Whether any watch of `kind` is armed on `path` (for `remove_watches`' local check).
     pub fn has(&self, path: &str, kind: WatcherType) -> bool {
-        let has = |t: &HashMap<String, Vec<Watcher>>| t.get(path).is_some_and(|v| !v.is_empty());
+        let has = |t: &OneShotTable| t.has(path);
         let hasp = |t: &HashMap<String, Vec<(u64, PersistentWatcher)>>| t.get(path).is_some_and(|v| !v.is_empty());
         match kind {
             WatcherType::Children => has(&self.child),
@@ -238,8 +293,8 @@ impl WatchRegistry {
     /// Removes every watch of `kind` on `path`, each answered with its removal event.
     pub fn remove(&mut self, path: &str, user_path: &str, kind: WatcherType, out: &mut Vec<Delivery>) {
         let ev = |t| WatchedEvent { event_type: t, path: user_path.to_string() };
-        let mut take = |table: &mut HashMap<String, Vec<Watcher>>, t| {
-            for w in table.remove(path).unwrap_or_default() {
+        let mut take = |table: &mut OneShotTable, t| {
+            for w in table.take(path) {
                 out.push(Delivery::OneShot(w, ev(t)));
             }
         };
@@ -318,7 +373,7 @@ impl WatchRegistry {
 
     /// The paths to re-register after a reconnect.
     pub fn paths(&self) -> crate::proto::WatchPaths {
-        let keys = |t: &HashMap<String, Vec<Watcher>>| t.keys().cloned().collect();
+        let keys = OneShotTable::paths;
         let keysp = |t: &HashMap<String, Vec<(u64, PersistentWatcher)>>| t.keys().cloned().collect();
         crate::proto::WatchPaths {
             data: keys(&self.data),
@@ -378,5 +433,31 @@ mod tests {
         r.terminate_all(EventType::ClientClosed, |p| p.to_string(), &mut out);
         assert_eq!(out.len(), 1);
         assert!(r.paths().is_empty());
+    }
+
+    #[test]
+    fn several_watchers_on_one_path_each_fire_once() {
+        let mut r = WatchRegistry::default();
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        for _ in 0..3 {
+            let c = count.clone();
+            let w: Watcher = Box::new(move |_| {
+                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+            r.arm(PendingWatch::OneShot { kind: OneShotKind::Data, path: "/a".into(), watcher: w }, 0);
+        }
+        assert!(r.has("/a", WatcherType::Data));
+        assert_eq!(r.paths().data, vec!["/a".to_string()]);
+        let mut out = Vec::new();
+        r.route(EventType::NodeDataChanged, "/a", "/a", &mut out);
+        r.route(EventType::NodeDataChanged, "/a", "/a", &mut out);
+        assert_eq!(out.len(), 3);
+        for d in out {
+            if let Delivery::OneShot(w, ev) = d {
+                w(ev);
+            }
+        }
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert!(!r.has("/a", WatcherType::Data));
     }
 }
