@@ -372,6 +372,11 @@ fn c_watches() {
 }
 
 #[test]
+fn c_threads() {
+    run_c_test("threads", false);
+}
+
+#[test]
 fn examples_quickstart() {
     let hosts = server().connect_string();
     let outs = run_all_modes(&example("quickstart"), "OK", &Spec::new(&hosts));
