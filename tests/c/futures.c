@@ -117,10 +117,10 @@ static void test_kinds(zkrs_client *zk) {
     zkrs_future_free(f);
 
     /* delete */
-    CHECK_OK(zkrs_client_delete_future(zk, P, -1, false, &f));
+    CHECK_OK(zkrs_client_delete_future(zk, P, -1, &f));
     CHECK_RC(zkrs_future_get(f, WAIT_MS), ZKRS_RC_NOT_EMPTY);
     zkrs_future_free(f);
-    CHECK_OK(zkrs_client_delete_future(zk, path("/c1"), 0, false, &f));
+    CHECK_OK(zkrs_client_delete_future(zk, path("/c1"), 0, &f));
     CHECK_OK(zkrs_future_get(f, WAIT_MS));
     zkrs_future_free(f);
 
