@@ -88,6 +88,31 @@
 #define ZKRS_PERM_ALL 31
 
 /**
+ * Log level: failures.
+ */
+#define ZKRS_LOG_ERROR 1
+
+/**
+ * Log level: problems handled, insecure settings (the default).
+ */
+#define ZKRS_LOG_WARN 2
+
+/**
+ * Log level: connections and sessions coming and going.
+ */
+#define ZKRS_LOG_INFO 3
+
+/**
+ * Log level: protocol and state machine details.
+ */
+#define ZKRS_LOG_DEBUG 4
+
+/**
+ * Log level: every frame.
+ */
+#define ZKRS_LOG_TRACE 5
+
+/**
  * Create mode: a persistent node.
  */
 #define ZKRS_CREATE_PERSISTENT 0
@@ -327,6 +352,16 @@ typedef struct zkrs_future zkrs_future;
 typedef struct zkrs_read_results zkrs_read_results;
 
 /**
+ * How to retry an operation (kazoo's `KazooRetry`): up to `max_tries` calls, sleeping `delay` times
+ * `backoff` to the power of the retry, with `max_jitter` relative jitter, at most `max_delay` per sleep,
+ * within `deadline`. Retried codes: `ZKRS_RC_CONNECTION_LOSS`, `ZKRS_RC_OPERATION_TIMEOUT`,
+ * `ZKRS_RC_FORCE_RETRY`, and `ZKRS_RC_SESSION_EXPIRED` while `ignore_expire` is set. Created by
+ * `zkrs_retry_new`, released by `zkrs_retry_free`. Setting is single-threaded; once set up, one policy
+ * may be used by `zkrs_retry_call` from many threads at once.
+ */
+typedef struct zkrs_retry zkrs_retry;
+
+/**
  * A list of NUL-terminated UTF-8 strings (e.g. child names): `zkrs_string_list_len`,
  * `zkrs_string_list_get`, released by `zkrs_string_list_free` when the caller owns it.
  */
@@ -541,6 +576,13 @@ typedef struct zkrs_stat {
 typedef void (*zkrs_future_fn)(void *userdata, struct zkrs_future *f);
 
 /**
+ * A log callback: `level` (`ZKRS_LOG_*`) and the message (NUL-terminated UTF-8, no trailing newline,
+ * borrowed: valid only during the call). It may run on any thread of zkrs, also concurrently; it must
+ * be quick and must not call zkrs.
+ */
+typedef void (*zkrs_log_fn)(void *userdata, int32_t level, const char *message);
+
+/**
  * Completion of `zkrs_client_create_async`: the created path (with the sequence number for sequential
  * modes, relative to the chroot) and the stat; both NULL on failure. Borrowed.
  */
@@ -591,6 +633,12 @@ typedef void (*zkrs_strings_fn)(void *userdata, zkrs_rc rc, const char *detail, 
  * Completion with a count (`zkrs_client_get_all_children_number_async`); `count` is 0 on failure.
  */
 typedef void (*zkrs_count_fn)(void *userdata, zkrs_rc rc, const char *detail, int32_t count);
+
+/**
+ * The function `zkrs_retry_call` runs: returns `ZKRS_RC_OK` or an error code (typically what a zkrs
+ * call returned; return `ZKRS_RC_FORCE_RETRY` to ask for a retry).
+ */
+typedef zkrs_rc (*zkrs_retry_fn)(void *userdata);
 
 /**
  * Completion of `zkrs_client_whoami_async`: the list (NULL on failure), borrowed: valid only during the
@@ -1328,6 +1376,27 @@ zkrs_rc zkrs_future_then(struct zkrs_future *f, zkrs_future_fn cb, void *userdat
 void zkrs_future_free(struct zkrs_future *f);
 
 /**
+ * Sends zkrs's log lines (of every client, process-wide) to `fn` instead of stderr; NULL `fn` sends
+ * them to stderr again. The callback replaced (if any) gets its `free_userdata` called exactly once,
+ * after its last call. `free_userdata` (may be NULL) is likewise called once for this `userdata` when
+ * this callback is replaced — or at once if `fn` is NULL. Lines below the level
+ * (`zkrs_set_log_level`) are not produced at all.
+ */
+zkrs_rc zkrs_set_log_callback(zkrs_log_fn fn, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * Sets the most verbose level logged, process-wide (`ZKRS_LOG_ERROR` .. `ZKRS_LOG_TRACE`). The default
+ * is `ZKRS_LOG_WARN`, or the environment variable `ZKRS_LOG_LEVEL` (`error`, `warn`, `info`, `debug`,
+ * `trace`); a client's config key `log_level` sets it too. `ZKRS_RC_BAD_ARGUMENTS` for another number.
+ */
+zkrs_rc zkrs_set_log_level(int32_t level);
+
+/**
+ * The most verbose level logged now (`ZKRS_LOG_*`).
+ */
+int32_t zkrs_log_level(void);
+
+/**
  * Creates the node `path` with `len` bytes of `data` (`data` may be NULL when `len` is 0) and the
  * options `opts` (NULL: persistent, default ACL). On success, if `created_path_out` is not NULL it
  * receives the created path (relative to the chroot, with the sequence number for sequential modes),
@@ -1486,6 +1555,74 @@ zkrs_rc zkrs_client_get_all_children_number_async(struct zkrs_client *c, const c
  * are copied.
  */
 zkrs_rc zkrs_client_add_auth_async(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, zkrs_void_fn cb, void *userdata);
+
+/**
+ * Creates a policy with kazoo's defaults in `*out`: max_tries 1 (no retry), delay 100 ms, backoff 2,
+ * max_jitter 0.4, max_delay 60 s, no deadline, ignore_expire true.
+ */
+zkrs_rc zkrs_retry_new(struct zkrs_retry **out);
+
+/**
+ * The total number of calls, the first included (`3`: at most 3 calls); -1 retries forever.
+ * `ZKRS_RC_BAD_ARGUMENTS` for 0 or below -1.
+ */
+zkrs_rc zkrs_retry_set_max_tries(struct zkrs_retry *r, int32_t max_tries);
+
+/**
+ * The first sleep between calls, in milliseconds (before jitter). `ZKRS_RC_BAD_ARGUMENTS` if negative.
+ */
+zkrs_rc zkrs_retry_set_delay_ms(struct zkrs_retry *r, int64_t delay_ms);
+
+/**
+ * The factor applied to the delay after each retry. `ZKRS_RC_BAD_ARGUMENTS` if negative or not finite.
+ */
+zkrs_rc zkrs_retry_set_backoff(struct zkrs_retry *r, double backoff);
+
+/**
+ * The relative jitter: each sleep is the delay times a random factor in `[1 - j, 1 + j]`; clamped to
+ * `[0, 1]`. `ZKRS_RC_BAD_ARGUMENTS` if not finite.
+ */
+zkrs_rc zkrs_retry_set_max_jitter(struct zkrs_retry *r, double max_jitter);
+
+/**
+ * The longest delay between calls, in milliseconds (before jitter). `ZKRS_RC_BAD_ARGUMENTS` if negative.
+ */
+zkrs_rc zkrs_retry_set_max_delay_ms(struct zkrs_retry *r, int64_t max_delay_ms);
+
+/**
+ * The total time allowed from the first call, in milliseconds; a retry whose sleep would end after it
+ * is not made. -1: no deadline. `ZKRS_RC_BAD_ARGUMENTS` below -1.
+ */
+zkrs_rc zkrs_retry_set_deadline_ms(struct zkrs_retry *r, int64_t deadline_ms);
+
+/**
+ * Whether `ZKRS_RC_SESSION_EXPIRED` is retried like a connection loss.
+ */
+zkrs_rc zkrs_retry_set_ignore_expire(struct zkrs_retry *r, bool ignore_expire);
+
+/**
+ * Sets a field by name, as the client configuration's `retry.*` keys do (without the `retry.` prefix):
+ * `max_tries`, `delay_ms`, `backoff`, `max_jitter`, `max_delay_ms`, `deadline_ms` (`none` or `-1`: no
+ * deadline), `ignore_expire`. `ZKRS_RC_UNKNOWN_CONFIG_KEY` / `ZKRS_RC_INVALID_CONFIG_VALUE` otherwise,
+ * leaving the policy unchanged.
+ */
+zkrs_rc zkrs_retry_set(struct zkrs_retry *r, const char *key, const char *value);
+
+/**
+ * Runs `fn(userdata)` on the calling thread until it returns `ZKRS_RC_OK`, returns a code the policy
+ * does not retry, or the policy gives up, sleeping between calls as the policy says. Returns
+ * `ZKRS_RC_OK`; the last code `fn` returned when it is not retried (the thread's last error message is
+ * left as `fn` left it); `ZKRS_RC_RETRY_FAILED` when the policy gave up (the message names the last
+ * error); or, when `c` is not NULL and the client is closed meanwhile, `ZKRS_RC_INTERRUPTED`. `c` may be
+ * NULL (no interruption). May be called from a callback, but then it holds up the client's other
+ * callbacks while it sleeps.
+ */
+zkrs_rc zkrs_retry_call(const struct zkrs_retry *r, struct zkrs_client *c, zkrs_retry_fn fn, void *userdata);
+
+/**
+ * Releases a policy. NULL does nothing.
+ */
+void zkrs_retry_free(struct zkrs_retry *r);
 
 /**
  * The number of entries (0 if `l` is NULL).

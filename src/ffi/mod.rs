@@ -50,7 +50,9 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod future;
+pub mod log;
 pub mod ops;
+pub mod retry;
 pub mod server;
 pub mod stat;
 pub mod txn;
@@ -120,6 +122,11 @@ thread_local! {
 /// Turns text into a C string, showing interior NUL bytes as `\0` instead of truncating.
 pub(crate) fn to_cstring(text: &str) -> CString {
     CString::new(text.replace('\0', "\\0")).expect("NUL bytes were replaced")
+}
+
+/// This thread's last error message, as text.
+pub(crate) fn last_error_text() -> String {
+    LAST_ERROR.with(|m| m.borrow().to_string_lossy().into_owned())
 }
 
 pub(crate) fn set_last_error(message: &str) {
