@@ -703,7 +703,7 @@ impl Client {
             .clone()
             .ok_or_else(|| Error::ConnectionLoss("not connected to any server".into()))?;
         let timeout = self.shared().config.session_timeout.min(Duration::from_secs(10));
-        crate::fourlw::command_to(&server, cmd, timeout)
+        crate::fourlw::command_to(&server, cmd, timeout, self.shared().tls.as_ref())
             .map_err(|e| Error::ConnectionLoss(format!("{cmd} to {server}: {e}")))
     }
 

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::hosts::ConnectString;
 use crate::log::Level;
 use crate::retry::RetryPolicy;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Who runs callbacks.
@@ -17,8 +18,83 @@ pub enum DispatchMode {
     Poll,
 }
 
-/// Everything a client needs to know before it connects.
+/// A password: kept out of `Debug` output, logs and error messages.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a password.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The password itself, for the code that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// TLS settings (the `tls.*` keys). Setting a certificate file turns TLS on; so does `tls.enabled=true`,
+/// which without `tls.ca_file` trusts the system's CA store.
 #[derive(Debug, Clone)]
+pub struct TlsConfig {
+    /// Connect with TLS (1.2 or later).
+    pub enabled: bool,
+    /// PEM bundle of the CAs trusted to sign server certificates; `None` uses the system's store.
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate (followed by its chain, if any) for servers that ask for one.
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key of the client certificate; `None` looks for it in `cert_file`.
+    pub key_file: Option<PathBuf>,
+    /// Password of an encrypted `key_file`.
+    pub key_password: Option<Secret>,
+    /// Check that the server certificate names the host of the connect string (a DNS name, or an IP
+    /// address SAN for addresses). On by default; turning it off is logged at WARN.
+    pub verify_hostname: bool,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            enabled: false,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            key_password: None,
+            verify_hostname: true,
+        }
+    }
+}
+
+/// The SASL mechanisms zkrs speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SaslMechanism {
+    /// DIGEST-MD5 (RFC 2831), what ZooKeeper servers accept with a JAAS `DigestLoginModule`.
+    #[default]
+    DigestMd5,
+}
+
+/// SASL settings (the `sasl.*` keys). SASL runs on every connection when `username` is set, before any
+/// other request.
+#[derive(Debug, Clone, Default)]
+pub struct SaslConfig {
+    /// The mechanism.
+    pub mechanism: SaslMechanism,
+    /// The user name, as in the server's JAAS file (`user_<name>="..."`).
+    pub username: Option<String>,
+    /// The user's password.
+    pub password: Option<Secret>,
+}
+
+/// Everything a client needs to know before it connects.
+#[derive(Clone)]
 pub struct Config {
     /// The connect string: `host:port[,host:port...][/chroot]`.
     pub hosts: String,
@@ -46,6 +122,34 @@ pub struct Config {
     pub client_id: Option<(i64, Vec<u8>)>,
     /// Log level for the process (`None` keeps the current one).
     pub log_level: Option<Level>,
+    /// TLS to the servers (client ports, read-only probes and four-letter words alike).
+    pub tls: TlsConfig,
+    /// SASL authentication after every connect.
+    pub sasl: SaslConfig,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials of `auth` are as secret as passwords.
+        let auth: Vec<(&str, &str)> = self.auth.iter().map(|(scheme, _)| (scheme.as_str(), "***")).collect();
+        f.debug_struct("Config")
+            .field("hosts", &self.hosts)
+            .field("session_timeout", &self.session_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_only", &self.read_only)
+            .field("randomize_hosts", &self.randomize_hosts)
+            .field("auth", &auth)
+            .field("max_queued_requests", &self.max_queued_requests)
+            .field("max_frame_bytes", &self.max_frame_bytes)
+            .field("dispatch", &self.dispatch)
+            .field("connection_retry", &self.connection_retry)
+            .field("default_acl", &self.default_acl)
+            .field("client_id", &self.client_id.as_ref().map(|(id, _)| (id, "***")))
+            .field("log_level", &self.log_level)
+            .field("tls", &self.tls)
+            .field("sasl", &self.sasl)
+            .finish()
+    }
 }
 
 impl Config {
@@ -126,6 +230,26 @@ impl Config {
                 let pw = decode_hex(pw).ok_or_else(|| bad("password is not hex"))?;
                 self.client_id = Some((id, pw));
             }
+            "tls.enabled" => self.tls.enabled = boolean(value)?,
+            "tls.ca_file" | "tls.cert_file" | "tls.key_file" => {
+                let path = (!value.is_empty()).then(|| PathBuf::from(value));
+                match key {
+                    "tls.ca_file" => self.tls.ca_file = path,
+                    "tls.cert_file" => self.tls.cert_file = path,
+                    _ => self.tls.key_file = path,
+                }
+                self.tls.enabled |= !value.is_empty();
+            }
+            "tls.key_password" => self.tls.key_password = (!value.is_empty()).then(|| Secret::new(value)),
+            "tls.verify_hostname" => self.tls.verify_hostname = boolean(value)?,
+            "sasl.mechanism" => {
+                self.sasl.mechanism = match value.trim().to_ascii_uppercase().as_str() {
+                    "DIGEST-MD5" => SaslMechanism::DigestMd5,
+                    _ => return Err(bad("only DIGEST-MD5 is supported")),
+                }
+            }
+            "sasl.username" => self.sasl.username = (!value.is_empty()).then(|| value.to_string()),
+            "sasl.password" => self.sasl.password = (!value.is_empty()).then(|| Secret::new(value)),
             k if k.starts_with("retry.") => self.connection_retry.set(&k["retry.".len()..], value)?,
             _ => return Err(Error::UnknownConfigKey(key.to_string())),
         }
@@ -170,6 +294,8 @@ impl Default for Config {
             default_acl: Acl::open_unsafe(),
             client_id: None,
             log_level: None,
+            tls: TlsConfig::default(),
+            sasl: SaslConfig::default(),
         }
     }
 }
@@ -201,8 +327,35 @@ mod tests {
             ("hosts", ""),
             ("dispatch", "fiber"),
             ("auth", "nocolon"),
+            ("tls.verify_hostname", "perhaps"),
+            ("sasl.mechanism", "GSSAPI"),
         ] {
             assert_eq!(c.set(k, v).unwrap_err().code(), crate::error::codes::INVALID_CONFIG_VALUE, "{k}={v}");
         }
+    }
+
+    #[test]
+    fn security_keys_and_no_secret_in_debug() {
+        let mut c = Config::default();
+        assert!(!c.tls.enabled && c.tls.verify_hostname);
+        c.set("tls.ca_file", "/etc/zk/ca.pem").unwrap();
+        c.set("tls.cert_file", "/etc/zk/client.pem").unwrap();
+        c.set("tls.key_file", "/etc/zk/client.key").unwrap();
+        c.set("tls.key_password", "keysecret").unwrap();
+        c.set("tls.verify_hostname", "false").unwrap();
+        c.set("sasl.mechanism", "digest-md5").unwrap();
+        c.set("sasl.username", "bob").unwrap();
+        c.set("sasl.password", "saslsecret").unwrap();
+        c.set("auth", "digest:alice:authsecret").unwrap();
+        c.set("client_id", "1f:00ff").unwrap();
+        assert!(c.tls.enabled && !c.tls.verify_hostname);
+        assert_eq!(c.tls.ca_file.as_deref(), Some(std::path::Path::new("/etc/zk/ca.pem")));
+        assert_eq!(c.tls.key_password.as_ref().map(Secret::expose), Some("keysecret"));
+        assert_eq!(c.sasl.username.as_deref(), Some("bob"));
+        let shown = format!("{c:?}");
+        for secret in ["keysecret", "saslsecret", "authsecret", "alice:"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("bob") && shown.contains("ca.pem"));
     }
 }

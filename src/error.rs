@@ -80,6 +80,8 @@ define_codes! {
     FORCE_RETRY = -1013, "retry requested";
     FORKED = -1014, "client used in a forked child process";
     NOT_CONNECTED = -1015, "not connected";
+    TLS_CONFIG = -1016, "unusable TLS configuration (a file is missing, unreadable, invalid or does not match)";
+    TLS_CERTIFICATE_REJECTED = -1017, "the server's TLS certificate was rejected (untrusted, expired or wrong host)";
 }
 
 /// Everything that can go wrong. Each variant knows its numeric [`Code`] ([`Error::code`]) and carries
@@ -182,6 +184,15 @@ pub enum Error {
         /// Why the value is refused.
         reason: String,
     },
+    /// The TLS settings cannot be used (which file, and why).
+    #[error("TLS configuration: {0}")]
+    TlsConfig(String),
+    /// The server's certificate failed verification (which server, and why).
+    #[error("TLS: {0}")]
+    TlsCertificateRejected(String),
+    /// The TLS handshake failed for another reason, such as the server refusing the client's certificate.
+    #[error("TLS handshake failed: {0}")]
+    TlsHandshake(String),
     /// Any other code from the server, with the path of the request.
     #[error("{} ({code}): {path}", code_message(*code))]
     Server {
@@ -227,6 +238,9 @@ impl Error {
             Error::WouldDeadlock(_) => WOULD_DEADLOCK,
             Error::UnknownConfigKey(_) => UNKNOWN_CONFIG_KEY,
             Error::InvalidConfigValue { .. } => INVALID_CONFIG_VALUE,
+            Error::TlsConfig(_) => TLS_CONFIG,
+            Error::TlsCertificateRejected(_) => TLS_CERTIFICATE_REJECTED,
+            Error::TlsHandshake(_) => SSL_CONNECTION_ERROR,
             Error::Server { code, .. } => *code,
         }
     }

@@ -29,9 +29,11 @@ mod ops;
 pub mod path;
 mod proto;
 pub mod retry;
+mod sasl;
 mod session;
 pub mod stat;
 pub mod state;
+mod tls;
 pub mod txn;
 pub mod watch;
 

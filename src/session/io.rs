@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::hosts::{HostCycle, HostPort};
 use crate::proto::{self, op, xid, ConnectRequest, ConnectResponse, JuteWrite, Reader, ReplyHeader, WatcherEvent};
 use crate::retry::Backoff;
+use crate::sasl::SaslClient;
 use crate::state::State;
 use crate::watch::{AddWatchMode, Delivery, EventType, PendingWatch, WatchRegistry, WatcherType};
 use std::collections::VecDeque;
@@ -44,7 +45,12 @@ enum Ended {
 
 enum HandshakeFailure {
     Expired,
+    /// A network failure: try the next server.
     Failed(String),
+    /// The server or its certificate was refused (TLS); retried with backoff, reported as this error.
+    Rejected(Error),
+    /// The credentials were refused (SASL): the client stops.
+    AuthFailed(Error),
 }
 
 struct IoLoop {
@@ -149,6 +155,19 @@ impl IoLoop {
                     self.shared.status.lock().last_error =
                         Some(Error::ConnectionLoss(format!("cannot connect to {host}: {reason}")));
                 }
+                Err(HandshakeFailure::Rejected(e)) => {
+                    let mut st = self.shared.status.lock();
+                    // Once per distinct reason, not once per attempt.
+                    if st.last_error.as_ref() != Some(&e) {
+                        warn!("{e}");
+                    }
+                    st.last_error = Some(e);
+                }
+                Err(HandshakeFailure::AuthFailed(e)) => {
+                    self.auth_failed(e);
+                    self.wait_for_close();
+                    break;
+                }
             }
         }
         self.finish();
@@ -185,8 +204,16 @@ impl IoLoop {
         host: &HostPort,
         addr: SocketAddr,
     ) -> Result<(Box<dyn Transport>, ConnectResponse), HandshakeFailure> {
-        let failed = |e: std::io::Error| HandshakeFailure::Failed(e.to_string());
-        let mut conn = transport::connect(host, addr, self.connect_timeout()).map_err(failed)?;
+        let shared = self.shared.clone();
+        let tls = shared.tls.as_ref();
+        let mut conn = transport::connect(host, addr, self.connect_timeout(), tls).map_err(|e| match e {
+            Error::ConnectionLoss(reason) => HandshakeFailure::Failed(reason),
+            other => HandshakeFailure::Rejected(other),
+        })?;
+        let failed = |e: std::io::Error| match tls.and_then(|t| t.classify(host, &e)) {
+            Some(refused) => HandshakeFailure::Rejected(refused),
+            None => HandshakeFailure::Failed(describe_io(&e)),
+        };
         let session_id = if self.session_is_global { self.session_id } else { 0 };
         let frame = ConnectRequest {
             last_zxid_seen: self.last_zxid,
@@ -217,8 +244,78 @@ impl IoLoop {
         if resp.timeout_ms <= 0 {
             return Err(HandshakeFailure::Expired);
         }
+        if let Some(sasl) = &shared.sasl {
+            self.sasl_exchange(sasl, conn.as_mut(), host)?;
+        }
         conn.set_nonblocking().map_err(failed)?;
         Ok((conn, resp))
+    }
+
+    /// SASL on the new connection, still blocking, before credentials, watches or queued requests go out.
+    fn sasl_exchange(
+        &mut self,
+        sasl: &SaslClient,
+        conn: &mut dyn Transport,
+        host: &HostPort,
+    ) -> Result<(), HandshakeFailure> {
+        let challenge = self.sasl_round(sasl, conn, host, &[])?;
+        if challenge.is_empty() {
+            return Err(HandshakeFailure::AuthFailed(Error::AuthFailed(format!(
+                "SASL DIGEST-MD5 as {:?}: {host} sent no challenge (is SASL set up on the server?)",
+                sasl.username()
+            ))));
+        }
+        let response = sasl.respond(&challenge).map_err(HandshakeFailure::AuthFailed)?;
+        let last = self.sasl_round(sasl, conn, host, &response.token)?;
+        response.verify_server(&last).map_err(HandshakeFailure::AuthFailed)?;
+        debug!("SASL DIGEST-MD5 as {:?} at {host}: authenticated", sasl.username());
+        Ok(())
+    }
+
+    /// Sends one token (op 102) and returns the server's answer.
+    fn sasl_round(
+        &mut self,
+        sasl: &SaslClient,
+        conn: &mut dyn Transport,
+        host: &HostPort,
+        token: &[u8],
+    ) -> Result<Vec<u8>, HandshakeFailure> {
+        let x = self.take_xid();
+        let mut f = proto::start_frame(x, op::SASL, token.len() + 4);
+        f.put_buffer(Some(token));
+        proto::patch_length(&mut f);
+        let shared = self.shared.clone();
+        let failed = |e: std::io::Error| match shared.tls.as_ref().and_then(|t| t.classify(host, &e)) {
+            Some(refused) => HandshakeFailure::Rejected(refused),
+            None => HandshakeFailure::Failed(format!("SASL exchange: {}", describe_io(&e))),
+        };
+        conn.write_all(&f).map_err(failed)?;
+        loop {
+            let mut len = [0u8; 4];
+            conn.read_exact(&mut len).map_err(failed)?;
+            let len = i32::from_be_bytes(len);
+            if len < ReplyHeader::LEN as i32 || len as usize > shared.config.max_frame_bytes {
+                return Err(HandshakeFailure::Failed(format!("malformed SASL reply: length {len}")));
+            }
+            let mut body = vec![0u8; len as usize];
+            conn.read_exact(&mut body).map_err(failed)?;
+            let mut r = Reader::new(&body);
+            let malformed = |e: Error| HandshakeFailure::Failed(format!("malformed SASL reply: {e}"));
+            let h = ReplyHeader::decode(&mut r).map_err(malformed)?;
+            if h.xid != x {
+                // Nothing else is outstanding on a fresh connection but server-initiated frames.
+                debug!("skipping frame with xid {} during the SASL exchange", h.xid);
+                continue;
+            }
+            if h.err != 0 {
+                return Err(HandshakeFailure::AuthFailed(Error::AuthFailed(format!(
+                    "SASL DIGEST-MD5 as {:?}: {host} refused the credentials ({})",
+                    sasl.username(),
+                    crate::error::code_name(h.err)
+                ))));
+            }
+            return Ok(if r.remaining() == 0 { Vec::new() } else { r.bytes().map_err(malformed)? });
+        }
     }
 
     fn serve(&mut self, mut conn: Box<dyn Transport>, host: &HostPort, resp: ConnectResponse) -> Ended {
@@ -291,7 +388,8 @@ impl IoLoop {
                 deadline = deadline.min(probe.next_check());
             }
             let wait = if conn.has_buffered_input() { Duration::ZERO } else { deadline.saturating_duration_since(now) };
-            let want_write = self.wpos < self.wbuf.len();
+            let read_wants_write = conn.read_wants_write();
+            let want_write = self.wpos < self.wbuf.len() || read_wants_write;
             let mut fds = [
                 pollfd(conn.fd(), libc::POLLIN | if want_write { libc::POLLOUT } else { 0 }),
                 pollfd(self.shared.waker.fd(), libc::POLLIN),
@@ -306,7 +404,9 @@ impl IoLoop {
                     close_deadline = Some(Instant::now() + CLOSE_WAIT.min(timeout));
                 }
             }
-            if fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 || conn.has_buffered_input() {
+            let readable = fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+                || (read_wants_write && fds[0].revents & libc::POLLOUT != 0);
+            if readable || conn.has_buffered_input() {
                 match self.read_frames(conn.as_mut()) {
                     Ok(true) => last_recv = Instant::now(),
                     Ok(false) => {}
@@ -532,6 +632,9 @@ impl IoLoop {
         if h.zxid > 0 {
             self.last_zxid = h.zxid;
         }
+        if h.err == crate::error::codes::SESSION_CLOSED_REQUIRE_SASL_AUTH && h.xid != xid::NOTIFICATION {
+            return Err(self.sasl_required(h.xid));
+        }
         match h.xid {
             xid::NOTIFICATION => {
                 let ev = WatcherEvent::decode(&mut r).map_err(malformed)?;
@@ -599,6 +702,24 @@ impl IoLoop {
             }
         }
         Ok(())
+    }
+
+    /// The server closes sessions that did not authenticate with SASL: the request fails with that code and
+    /// the client stops, as reconnecting would only be refused again.
+    fn sasl_required(&mut self, x: i32) -> Ended {
+        let e = Error::from_server(
+            crate::error::codes::SESSION_CLOSED_REQUIRE_SASL_AUTH,
+            "the server requires SASL authentication (set sasl.username and sasl.password)",
+        );
+        if self.in_flight.front().is_some_and(|f| f.xid == x) {
+            if let Some(f) = self.in_flight.pop_front() {
+                if let Action::Watch(w) = f.action {
+                    self.release(w);
+                }
+                self.complete(f.sink, Err(e.clone()));
+            }
+        }
+        Ended::AuthFailed(e)
     }
 
     fn complete(&mut self, sink: Sink, result: Result<Reply, Error>) {
@@ -744,6 +865,14 @@ fn auth_frame(scheme: &str, credentials: &[u8]) -> Vec<u8> {
     f
 }
 
+/// An I/O error as a reason; a timeout of the blocking handshake reads as one.
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => "timed out".into(),
+        _ => e.to_string(),
+    }
+}
+
 fn pollfd(fd: i32, events: i16) -> libc::pollfd {
     libc::pollfd { fd, events, revents: 0 }
 }
@@ -810,7 +939,8 @@ impl ReadWriteProbe {
         let shared = shared.clone();
         let spawned = std::thread::Builder::new().name("zkrs-rw-probe".into()).spawn(move || {
             let found = others.iter().find_map(|h| {
-                let reply = crate::fourlw::command_to(h, "isro", Duration::from_millis(500)).ok()?;
+                let reply =
+                    crate::fourlw::command_to(h, "isro", Duration::from_millis(500), shared.tls.as_ref()).ok()?;
                 if reply.trim() == "rw" {
                     use std::net::ToSocketAddrs;
                     let addr = (h.host.as_str(), h.port).to_socket_addrs().ok()?.next()?;

@@ -131,6 +131,10 @@ pub(crate) struct Shared {
     pub status: Mutex<Status>,
     pub status_changed: Condvar,
     pub events: EventQueue,
+    /// Built once from the `tls.*` settings; `None` for plain TCP.
+    pub tls: Option<crate::tls::TlsContext>,
+    /// The SASL exchange run on every new connection, when configured.
+    pub sasl: Option<crate::sasl::SaslClient>,
 }
 
 impl Shared {
@@ -141,6 +145,8 @@ impl Shared {
             path: format!("eventfd: {e}"),
         };
         let (session_id, password) = config.client_id.clone().unwrap_or((0, vec![0; 16]));
+        let tls = crate::tls::TlsContext::new(&config.tls)?;
+        let sasl = crate::sasl::SaslClient::from_config(&config.sasl)?;
         Ok(Shared {
             id,
             chroot,
@@ -160,6 +166,8 @@ impl Shared {
             }),
             status_changed: Condvar::new(),
             events: EventQueue::new(id, poll).map_err(sys)?,
+            tls,
+            sasl,
             config,
         })
     }
@@ -220,6 +228,10 @@ impl Shared {
                 State::Connecting | State::Expired => {}
             }
             if self.status_changed.wait_until(&mut st, deadline).timed_out() {
+                // A refused TLS handshake says more than a timeout (the client keeps retrying with backoff).
+                if let Some(e @ (Error::TlsCertificateRejected(_) | Error::TlsHandshake(_))) = &st.last_error {
+                    return Err(e.clone());
+                }
                 let why = st.last_error.as_ref().map(|e| format!(": last error: {e}")).unwrap_or_default();
                 return Err(Error::Timeout(format!("not connected after {} ms{why}", timeout.as_millis())));
             }

@@ -1,6 +1,9 @@
-//! The byte stream under a session. Plain TCP today; TLS slots in here without touching the session logic.
+//! The byte stream under a session: plain TCP, or TLS over it (see [`crate::tls`]). The session logic
+//! sees only this trait.
 
+use crate::error::{Error, Result};
 use crate::hosts::HostPort;
+use crate::tls::TlsContext;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
@@ -14,6 +17,11 @@ pub(crate) trait Transport: Read + Write + Send {
     fn set_nonblocking(&mut self) -> io::Result<()>;
     /// Whether decrypted bytes wait inside the transport, invisible to poll.
     fn has_buffered_input(&self) -> bool {
+        false
+    }
+    /// Whether the last read could not go on until the socket takes a write (TLS): wait for POLLOUT,
+    /// then read again.
+    fn read_wants_write(&self) -> bool {
         false
     }
 }
@@ -44,12 +52,23 @@ impl Transport for Plain {
     }
 }
 
-/// Opens a TCP connection with `timeout` for the connect and for each blocking read and write after it.
-pub(crate) fn connect(_host: &HostPort, addr: SocketAddr, timeout: Duration) -> io::Result<Box<dyn Transport>> {
+/// Opens a TCP connection with `timeout` for the connect and for each blocking read and write after it,
+/// and runs the TLS handshake on it when `tls` is given. Network failures are `ConnectionLoss`; TLS
+/// failures are the TLS errors, which say why.
+pub(crate) fn connect(
+    host: &HostPort,
+    addr: SocketAddr,
+    timeout: Duration,
+    tls: Option<&TlsContext>,
+) -> Result<Box<dyn Transport>> {
     let timeout = timeout.max(Duration::from_millis(1));
-    let s = TcpStream::connect_timeout(&addr, timeout)?;
-    s.set_nodelay(true)?;
-    s.set_read_timeout(Some(timeout))?;
-    s.set_write_timeout(Some(timeout))?;
-    Ok(Box::new(Plain(s)))
+    let io = |e: io::Error| Error::ConnectionLoss(format!("cannot connect to {host} ({addr}): {e}"));
+    let s = TcpStream::connect_timeout(&addr, timeout).map_err(io)?;
+    s.set_nodelay(true).map_err(io)?;
+    s.set_read_timeout(Some(timeout)).map_err(io)?;
+    s.set_write_timeout(Some(timeout)).map_err(io)?;
+    match tls {
+        Some(tls) => Ok(Box::new(tls.connect(host, s)?)),
+        None => Ok(Box::new(Plain(s))),
+    }
 }

@@ -73,7 +73,7 @@ impl Ensemble {
 
     fn try_start(n: usize, opts: &ServerOptions) -> Result<Ensemble, LaunchError> {
         let plain = |error: io::Error| LaunchError { error, bind_failed: false };
-        let per = if opts.secure_client_port { 4 } else { 3 };
+        let per = if opts.uses_secure_port() { 4 } else { 3 };
         let ports = free_ports(n * per).map_err(plain)?;
         let port = |i: usize, k: usize| ports.0[i * per + k];
         let dir = TempDir::new("ensemble").map_err(plain)?;
@@ -96,7 +96,7 @@ impl Ensemble {
                 cfg += "standaloneEnabled=false\n";
             }
             cfg += &servers;
-            let secure_port = opts.secure_client_port.then(|| port(i, 3));
+            let secure_port = opts.uses_secure_port().then(|| port(i, 3));
             if let Some(sp) = secure_port {
                 cfg += &format!("secureClientPort={sp}\nsecureClientPortAddress=127.0.0.1\n");
             }
@@ -154,6 +154,14 @@ impl Ensemble {
     /// Every member: `"127.0.0.1:p1,127.0.0.1:p2,..."`.
     pub fn connect_string(&self) -> String {
         self.members.iter().map(|m| format!("127.0.0.1:{}", m.client_port)).collect::<Vec<_>>().join(",")
+    }
+
+    /// Every member's TLS port, `"HOST:p1,HOST:p2,..."` for the host name the client will verify; `None`
+    /// without TLS ports.
+    pub fn secure_connect_string(&self, host: &str) -> Option<String> {
+        let ports: Option<Vec<String>> =
+            self.members.iter().map(|m| m.secure_port.map(|p| format!("{host}:{p}"))).collect();
+        ports.map(|p| p.join(","))
     }
 
     /// Member `i` alone: `"127.0.0.1:PORT"`.

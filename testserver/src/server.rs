@@ -59,6 +59,20 @@ pub struct ServerOptions {
     /// Use `NettyServerCnxnFactory` instead of the NIO one, with the Netty jars Debian's manifest leaves out
     /// (`netty-codec.jar`, `netty-resolver.jar`, `netty-transport-native-unix-common.jar`) on the class path.
     pub netty: bool,
+    /// PEM stores for the TLS port: `(key store, trust store)`. The key store holds the server's private key
+    /// and certificate, the trust store the CA certificates that client certificates must chain to. Setting
+    /// them implies [`secure_client_port`](Self::secure_client_port).
+    pub tls_pem: Option<(PathBuf, PathBuf)>,
+    /// `ssl.clientAuth`: `need` (the server's default when unset), `want` or `none`.
+    pub tls_client_auth: Option<String>,
+    /// Registers the x509 authentication provider, so a client certificate's subject becomes an `x509`
+    /// identity (seen by `whoami`, matched by `x509` ACLs). It reads the same PEM stores.
+    pub x509_auth: bool,
+    /// SASL DIGEST-MD5 users `(name, password)`: a JAAS file with a `Server` section for
+    /// `DigestLoginModule`, and the SASL authentication provider.
+    pub sasl_users: Vec<(String, String)>,
+    /// `zookeeper.sessionRequireClientSASLAuth=true`: sessions that do not authenticate with SASL are closed.
+    pub require_sasl: bool,
     /// How long a start may take before it fails (default 30 s).
     pub startup_timeout: Duration,
 }
@@ -78,6 +92,11 @@ impl Default for ServerOptions {
             extra_classpath: Vec::new(),
             secure_client_port: false,
             netty: false,
+            tls_pem: None,
+            tls_client_auth: None,
+            x509_auth: false,
+            sasl_users: Vec::new(),
+            require_sasl: false,
             startup_timeout: Duration::from_secs(30),
         }
     }
@@ -167,8 +186,43 @@ impl ServerOptions {
         self
     }
 
+    /// Opens a TLS port with these PEM stores (see [`tls_pem`](Self::tls_pem)).
+    pub fn tls_pem(mut self, key_store: impl Into<PathBuf>, trust_store: impl Into<PathBuf>) -> Self {
+        self.tls_pem = Some((key_store.into(), trust_store.into()));
+        self.secure_client_port = true;
+        self
+    }
+
+    /// Sets `ssl.clientAuth` (see [`tls_client_auth`](Self::tls_client_auth)).
+    pub fn tls_client_auth(mut self, mode: impl Into<String>) -> Self {
+        self.tls_client_auth = Some(mode.into());
+        self
+    }
+
+    /// Registers the x509 authentication provider (see [`x509_auth`](Self::x509_auth)).
+    pub fn x509_auth(mut self, on: bool) -> Self {
+        self.x509_auth = on;
+        self
+    }
+
+    /// Adds a SASL DIGEST-MD5 user (see [`sasl_users`](Self::sasl_users)).
+    pub fn sasl_user(mut self, name: impl Into<String>, password: impl Into<String>) -> Self {
+        self.sasl_users.push((name.into(), password.into()));
+        self
+    }
+
+    /// Closes sessions without SASL authentication (see [`require_sasl`](Self::require_sasl)).
+    pub fn require_sasl(mut self, on: bool) -> Self {
+        self.require_sasl = on;
+        self
+    }
+
     fn uses_netty(&self) -> bool {
-        self.netty || self.secure_client_port
+        self.netty || self.secure_client_port || self.tls_pem.is_some()
+    }
+
+    pub(crate) fn uses_secure_port(&self) -> bool {
+        self.secure_client_port || self.tls_pem.is_some()
     }
 }
 
@@ -261,7 +315,32 @@ pub(crate) fn base_config(opts: &ServerOptions, data_dir: &Path) -> String {
     if opts.uses_netty() {
         c += "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n";
     }
+    if let Some((key_store, trust_store)) = &opts.tls_pem {
+        c += &format!(
+            "ssl.keyStore.location={}\nssl.keyStore.type=PEM\nssl.trustStore.location={}\nssl.trustStore.type=PEM\n",
+            key_store.display(),
+            trust_store.display()
+        );
+    }
+    if let Some(mode) = &opts.tls_client_auth {
+        c += &format!("ssl.clientAuth={mode}\n");
+    }
     c
+}
+
+/// The JAAS file of a SASL server: a `Server` section listing the DIGEST-MD5 users.
+fn write_jaas(opts: &ServerOptions, conf_dir: &Path) -> io::Result<Option<PathBuf>> {
+    if opts.sasl_users.is_empty() {
+        return Ok(None);
+    }
+    let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let users: String = opts.sasl_users.iter().map(|(u, p)| format!("\n    user_{}=\"{}\"", u, quote(p))).collect();
+    let path = conf_dir.join("jaas.conf");
+    fs::write(
+        &path,
+        format!("Server {{\n    org.apache.zookeeper.server.auth.DigestLoginModule required{users};\n}};\n"),
+    )?;
+    Ok(Some(path))
 }
 
 /// Appends the caller's extra lines (last, so they win).
@@ -313,6 +392,16 @@ pub(crate) fn jvm_command(opts: &ServerOptions, layout: &Layout, main: &str) -> 
     }
     if opts.read_only_mode {
         a.push("-Dreadonlymode.enabled=true".into());
+    }
+    if opts.x509_auth {
+        a.push("-Dzookeeper.authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider".into());
+    }
+    if let Some(jaas) = write_jaas(opts, &layout.conf_dir)? {
+        a.push(prop("java.security.auth.login.config", &jaas));
+        a.push("-Dzookeeper.authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider".into());
+    }
+    if opts.require_sasl {
+        a.push("-Dzookeeper.sessionRequireClientSASLAuth=true".into());
     }
     for (k, v) in &opts.jvm_props {
         a.push(format!("-D{k}={v}").into());
@@ -448,7 +537,7 @@ impl ZkServer {
 
     fn try_start(opts: &ServerOptions) -> Result<ZkServer, LaunchError> {
         let plain = |error: io::Error| LaunchError { error, bind_failed: false };
-        let ports = free_ports(if opts.secure_client_port { 2 } else { 1 }).map_err(plain)?;
+        let ports = free_ports(if opts.uses_secure_port() { 2 } else { 1 }).map_err(plain)?;
         let port = ports.0[0];
         let secure_port = ports.0.get(1).copied();
         let dir = TempDir::new("server").map_err(plain)?;
@@ -478,6 +567,12 @@ impl ZkServer {
     /// `"127.0.0.1:PORT"`.
     pub fn connect_string(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The TLS port as `"HOST:PORT"`, for the host name the client will verify (`localhost`,
+    /// `127.0.0.1`, ...); `None` without a TLS port.
+    pub fn secure_connect_string(&self, host: &str) -> Option<String> {
+        self.secure_port.map(|p| format!("{host}:{p}"))
     }
 
     /// Kills the JVM (`SIGKILL`, like a crash), keeping the data directory and the port for

@@ -1,0 +1,284 @@
+//! TLS with OpenSSL: the context built once from the `tls.*` settings (so a bad file is an error of
+//! `Client::new`, not a retry loop), the handshake with hostname verification, and the stream the I/O
+//! thread drives without blocking.
+
+use crate::config::TlsConfig;
+use crate::error::{Error, Result};
+use crate::hosts::HostPort;
+use crate::session::transport::Transport;
+use openssl::asn1::Asn1Time;
+use openssl::pkey::{PKey, Private};
+use openssl::ssl::{ErrorCode, HandshakeError, SslConnector, SslMethod, SslStream, SslVerifyMode, SslVersion};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::{X509VerifyResult, X509};
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::{Path, PathBuf};
+
+/// Everything needed to open TLS connections; cheap to share.
+pub(crate) struct TlsContext {
+    connector: SslConnector,
+    verify_hostname: bool,
+    has_client_cert: bool,
+    ca_file: Option<PathBuf>,
+}
+
+fn read_file(key: &str, path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::TlsConfig(format!("{key} {}: cannot read it: {e}", path.display())))
+}
+
+fn certificates(key: &str, path: &Path, pem: &[u8]) -> Result<Vec<X509>> {
+    let certs = X509::stack_from_pem(pem)
+        .map_err(|e| Error::TlsConfig(format!("{key} {}: not a PEM certificate file: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Error::TlsConfig(format!("{key} {}: no PEM certificate in it", path.display())));
+    }
+    Ok(certs)
+}
+
+fn private_key(key_path: &Path, pem: &[u8], password: Option<&str>) -> Result<PKey<Private>> {
+    let encrypted = pem.windows(9).any(|w| w == b"ENCRYPTED");
+    // A callback even without a password, so OpenSSL never prompts on the terminal.
+    let key = PKey::private_key_from_pem_callback(pem, |buf| {
+        let pw = password.unwrap_or("").as_bytes();
+        if pw.len() > buf.len() {
+            return Ok(0);
+        }
+        buf[..pw.len()].copy_from_slice(pw);
+        Ok(pw.len())
+    });
+    key.map_err(|_| {
+        let why = match (encrypted, password.is_some()) {
+            (true, false) => "the key is encrypted and tls.key_password is not set",
+            (true, true) => "cannot decrypt the key: tls.key_password is wrong",
+            (false, _) => "no usable PEM private key in it",
+        };
+        Error::TlsConfig(format!("tls.key_file {}: {why}", key_path.display()))
+    })
+}
+
+impl TlsContext {
+    /// The context for `config`, `None` when TLS is off.
+    pub fn new(config: &TlsConfig) -> Result<Option<TlsContext>> {
+        if !config.enabled {
+            return Ok(None);
+        }
+        let setup = |e: openssl::error::ErrorStack| Error::TlsConfig(format!("cannot set up OpenSSL: {e}"));
+        let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
+        b.set_min_proto_version(Some(SslVersion::TLS1_2)).map_err(setup)?;
+        b.set_verify(SslVerifyMode::PEER);
+        if let Some(ca) = &config.ca_file {
+            // Only the given CAs: the system store stays out when a CA file is named.
+            let certs = certificates("tls.ca_file", ca, &read_file("tls.ca_file", ca)?)?;
+            let mut store = X509StoreBuilder::new().map_err(setup)?;
+            for c in certs {
+                store.add_cert(c).map_err(|e| {
+                    Error::TlsConfig(format!("tls.ca_file {}: cannot use a certificate: {e}", ca.display()))
+                })?;
+            }
+            b.set_cert_store(store.build());
+        }
+        match (&config.cert_file, &config.key_file) {
+            (None, None) => {}
+            (None, Some(_)) => return Err(Error::TlsConfig("tls.key_file is set but tls.cert_file is not".into())),
+            (Some(cert_path), key_path) => {
+                let pem = read_file("tls.cert_file", cert_path)?;
+                let mut chain = certificates("tls.cert_file", cert_path, &pem)?.into_iter();
+                let leaf = chain.next().expect("certificates() returns at least one");
+                warn_if_expired(cert_path, &leaf);
+                let (key_path, key_pem) = match key_path {
+                    Some(k) => (k.as_path(), read_file("tls.key_file", k)?),
+                    None if pem.windows(11).any(|w| w == b"PRIVATE KEY") => (cert_path.as_path(), pem.clone()),
+                    None => {
+                        return Err(Error::TlsConfig(format!(
+                            "tls.cert_file {} has no private key in it and tls.key_file is not set",
+                            cert_path.display()
+                        )))
+                    }
+                };
+                let key = private_key(key_path, &key_pem, config.key_password.as_ref().map(|s| s.expose()))?;
+                b.set_certificate(&leaf).map_err(|e| {
+                    Error::TlsConfig(format!("tls.cert_file {}: unusable certificate: {e}", cert_path.display()))
+                })?;
+                for extra in chain {
+                    b.add_extra_chain_cert(extra).map_err(setup)?;
+                }
+                let mismatch = || {
+                    Error::TlsConfig(format!(
+                        "tls.key_file {} does not match the certificate in tls.cert_file {}",
+                        key_path.display(),
+                        cert_path.display()
+                    ))
+                };
+                b.set_private_key(&key).map_err(|_| mismatch())?;
+                b.check_private_key().map_err(|_| mismatch())?;
+            }
+        }
+        if !config.verify_hostname {
+            warn!(
+                "TLS hostname verification is off (tls.verify_hostname=false): any certificate from a trusted CA \
+                 is accepted for any server"
+            );
+        }
+        Ok(Some(TlsContext {
+            connector: b.build(),
+            verify_hostname: config.verify_hostname,
+            has_client_cert: config.cert_file.is_some(),
+            ca_file: config.ca_file.clone(),
+        }))
+    }
+
+    /// Runs the handshake on a connected, blocking socket (its timeouts bound the handshake).
+    pub fn connect(&self, host: &HostPort, tcp: TcpStream) -> Result<TlsStream> {
+        let setup = |e: openssl::error::ErrorStack| Error::TlsHandshake(format!("{host}: cannot set up TLS: {e}"));
+        let mut c = self.connector.configure().map_err(setup)?;
+        c.set_verify_hostname(self.verify_hostname);
+        // The name in the connect string: a DNS name (also sent as SNI), or an address checked against IP SANs.
+        match c.connect(&host.host, tcp) {
+            Ok(s) => {
+                debug!(
+                    "TLS to {host}: {} {}",
+                    s.ssl().version_str(),
+                    s.ssl().current_cipher().map_or("", |c| c.name())
+                );
+                Ok(TlsStream { ssl: s, read_wants_write: false })
+            }
+            Err(HandshakeError::SetupFailure(e)) => Err(setup(e)),
+            Err(HandshakeError::Failure(mid)) | Err(HandshakeError::WouldBlock(mid)) => {
+                let verify = mid.ssl().verify_result();
+                if verify != X509VerifyResult::OK {
+                    return Err(self.rejected(host, verify));
+                }
+                let e = mid.error();
+                if let Some(io) = e.io_error() {
+                    let what = if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+                        "timed out".to_string()
+                    } else {
+                        io.to_string()
+                    };
+                    return Err(Error::ConnectionLoss(format!("TLS handshake with {host}: {what}")));
+                }
+                match e.ssl_error() {
+                    Some(stack) => Err(self.refused(host, &stack.to_string())),
+                    None => Err(Error::ConnectionLoss(format!(
+                        "TLS handshake with {host}: the server closed the connection"
+                    ))),
+                }
+            }
+        }
+    }
+
+    fn rejected(&self, host: &HostPort, verify: X509VerifyResult) -> Error {
+        // Codes from OpenSSL's x509_vfy.h.
+        let hint = match verify.as_raw() {
+            62 | 64 => format!(" (the certificate is not for {})", host.host),
+            2 | 18 | 19 | 20 | 21 => match &self.ca_file {
+                Some(ca) => format!(" (it is not signed by a CA in tls.ca_file {})", ca.display()),
+                None => " (it is not signed by a CA in the system's store; set tls.ca_file)".into(),
+            },
+            _ => String::new(),
+        };
+        Error::TlsCertificateRejected(format!(
+            "the certificate of {host} was rejected: {}{hint}",
+            verify.error_string()
+        ))
+    }
+
+    fn refused(&self, host: &HostPort, reason: &str) -> Error {
+        let alert = reason.contains("alert");
+        let hint = if alert && !self.has_client_cert {
+            "; the server probably requires a client certificate (tls.cert_file, tls.key_file)"
+        } else if alert {
+            "; the server did not accept the client certificate"
+        } else {
+            ""
+        };
+        Error::TlsHandshake(format!("{host} refused the TLS handshake: {reason}{hint}"))
+    }
+
+    /// A TLS failure behind an I/O error of an established stream (TLS 1.3 servers refuse a client
+    /// certificate only after the handshake), as a clear error.
+    pub fn classify(&self, host: &HostPort, e: &io::Error) -> Option<Error> {
+        let ssl = e.get_ref()?.downcast_ref::<openssl::ssl::Error>()?;
+        ssl.ssl_error().map(|stack| self.refused(host, &stack.to_string()))
+    }
+}
+
+fn warn_if_expired(path: &Path, cert: &X509) {
+    if let Ok(now) = Asn1Time::days_from_now(0) {
+        if cert.not_after() < now {
+            warn!("tls.cert_file {}: the certificate expired on {}", path.display(), cert.not_after());
+        }
+    }
+}
+
+/// A TLS connection the I/O thread reads and writes without blocking. OpenSSL's `WANT_READ` and
+/// `WANT_WRITE` become `WouldBlock`; a read that needs to write first (a TLS 1.3 key update, say) is
+/// remembered so the loop waits for the socket to be writable and reads again.
+pub(crate) struct TlsStream {
+    ssl: SslStream<TcpStream>,
+    read_wants_write: bool,
+}
+
+fn would_block() -> io::Error {
+    io::Error::from(io::ErrorKind::WouldBlock)
+}
+
+impl Read for TlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_wants_write = false;
+        loop {
+            match self.ssl.ssl_read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) => match e.code() {
+                    ErrorCode::ZERO_RETURN => return Ok(0),
+                    // A record that carried no application data; nothing blocked, so read on.
+                    ErrorCode::WANT_READ if e.io_error().is_none() => continue,
+                    ErrorCode::WANT_READ => return Err(would_block()),
+                    ErrorCode::WANT_WRITE => {
+                        self.read_wants_write = true;
+                        return Err(would_block());
+                    }
+                    // End of file without close_notify: the server closed (four-letter words do this).
+                    ErrorCode::SYSCALL if e.io_error().is_none() => return Ok(0),
+                    _ => return Err(e.into_io_error().unwrap_or_else(io::Error::other)),
+                },
+            }
+        }
+    }
+}
+
+impl Write for TlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.ssl.ssl_write(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE) && e.io_error().is_none() => {
+                Err(would_block())
+            }
+            Err(e) => match e.into_io_error() {
+                Ok(io) => Err(io),
+                Err(e) => Err(io::Error::other(e)),
+            },
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for TlsStream {
+    fn fd(&self) -> RawFd {
+        self.ssl.get_ref().as_raw_fd()
+    }
+    fn set_nonblocking(&mut self) -> io::Result<()> {
+        self.ssl.get_ref().set_nonblocking(true)
+    }
+    fn has_buffered_input(&self) -> bool {
+        self.ssl.ssl().pending() > 0
+    }
+    fn read_wants_write(&self) -> bool {
+        self.read_wants_write
+    }
+}
