@@ -377,6 +377,11 @@ fn c_threads() {
 }
 
 #[test]
+fn c_bad_input() {
+    run_c_test("bad_input", false);
+}
+
+#[test]
 fn examples_quickstart() {
     let hosts = server().connect_string();
     let outs = run_all_modes(&example("quickstart"), "OK", &Spec::new(&hosts));
