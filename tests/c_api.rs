@@ -10,9 +10,10 @@
 //!
 //! Faults: a program that needs a connection drop or a session expiry is given ZK_PROXY_HOSTS, a connect
 //! string through a [`Proxy`] in front of the server, and asks for the fault by printing a line
-//! `@@FAULT drop` or `@@FAULT expire 0x<session id>` on stdout; this runner performs it (cuts the proxied
-//! connections; or black-holes the proxy until the server no longer lists the session, then opens it
-//! again) and answers `ok` on the program's stdin. The program waits for that answer.
+//! `@@FAULT drop` or `@@FAULT expire <SESSIONID_HEX:PASSWORD_HEX>` on stdout; this runner performs it
+//! (cuts the proxied connections; or cuts them and expires the session for real from a second
+//! connection, `zkrs_testserver::expire_session`) and answers `ok` on the program's stdin. The program
+//! waits for that answer.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -214,26 +215,18 @@ fn spawn(exe: &Path, mode: Mode, spec: &Spec) -> Child {
     cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()))
 }
 
-/// Black-holes the proxy until the server no longer knows the session (it expired it), then lets
-/// connections through again: a real, server-side expiry.
-fn expire_through_proxy(proxy: &Proxy, session: &str) -> Result<(), String> {
-    let id = u64::from_str_radix(session.trim_start_matches("0x"), 16).map_err(|_| format!("bad session {session}"))?;
-    let needle = format!("0x{id:x}");
-    proxy.set_blackhole(true);
+/// Expires a session for real: cuts the proxied connections (so the owner cannot take the session back
+/// at once), then opens a second connection with the same id and password straight to the server and
+/// closes the session from there. `client_id` is `SESSIONID_HEX:PASSWORD_HEX` (zkrs_client_id_string).
+fn expire(proxy: &Proxy, client_id: &str) -> Result<(), String> {
+    let (id, password) = client_id.split_once(':').ok_or(format!("bad client id {client_id:?}"))?;
+    let id = u64::from_str_radix(id.trim_start_matches("0x"), 16).map_err(|_| format!("bad session id {id}"))?;
+    let password = (0..password.len() / 2)
+        .map(|i| u8::from_str_radix(&password[2 * i..2 * i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| format!("bad password {password}"))?;
     proxy.drop_connections();
-    let start = Instant::now();
-    let result = loop {
-        let dump = server().four_letter("dump").map_err(|e| format!("dump: {e}"))?;
-        if !dump.contains(&needle) {
-            break Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            break Err(format!("the server still lists session {needle} after 60 s:\n{dump}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    proxy.set_blackhole(false);
-    result
+    zkrs_testserver::expire_session(&server().connect_string(), id as i64, &password).map_err(|e| e.to_string())
 }
 
 fn run(exe: &Path, mode: Mode, spec: &Spec) -> Run {
@@ -273,7 +266,7 @@ fn run(exe: &Path, mode: Mode, spec: &Spec) -> Run {
                     p.drop_connections();
                     Ok(())
                 }
-                (["expire", session], Some(p)) => expire_through_proxy(p, session),
+                (["expire", client_id], Some(p)) => expire(p, client_id),
                 (_, None) => Err("no proxy for this program".to_string()),
                 _ => Err(format!("unknown fault {what:?}")),
             };
@@ -379,6 +372,11 @@ fn c_threads() {
 #[test]
 fn c_bad_input() {
     run_c_test("bad_input", false);
+}
+
+#[test]
+fn c_listeners() {
+    run_c_test("listeners", true);
 }
 
 #[test]

@@ -283,8 +283,7 @@ static inline zkrs_client *connect_with(const char *hosts, ...) {
 /*
  * Asks the runner (tests/c_api.rs) for a fault, over stdout, and waits for its answer on stdin:
  *   fault("drop")                  cut every connection through the proxy (ZK_PROXY_HOSTS)
- *   fault("expire 0x<session id>") black-hole the proxy until the server has expired the session, then
- *                                  let connections through again
+ *   fault("expire ID:PW")          cut the proxied connections and expire the session (zkrs_client_id_string)
  * Returns once the runner answered "ok"; fails the test otherwise.
  */
 static inline void fault(const char *what) {
