@@ -380,6 +380,11 @@ fn c_listeners() {
 }
 
 #[test]
+fn c_poll() {
+    run_c_test("poll", false);
+}
+
+#[test]
 fn examples_quickstart() {
     let hosts = server().connect_string();
     let outs = run_all_modes(&example("quickstart"), "OK", &Spec::new(&hosts));
