@@ -187,7 +187,9 @@ impl TlsContext {
 
     fn refused(&self, host: &HostPort, reason: &str) -> Error {
         let alert = reason.contains("alert");
-        let hint = if alert && !self.has_client_cert {
+        let hint = if reason.contains("wrong version number") || reason.contains("packet length too long") {
+            "; the server does not speak TLS on this port"
+        } else if alert && !self.has_client_cert {
             "; the server probably requires a client certificate (tls.cert_file, tls.key_file)"
         } else if alert {
             "; the server did not accept the client certificate"

@@ -541,3 +541,60 @@ fn tls_ensemble_failover_keeps_session_and_watches() {
     admin.close().unwrap();
     zk.close().unwrap();
 }
+
+#[test]
+fn read_only_mode_over_tls_and_back_to_read_write() {
+    let p = pki();
+    let opts = ServerOptions {
+        read_only_mode: true,
+        extra_config: vec![
+            ("localSessionsEnabled".into(), "true".into()),
+            ("localSessionsUpgradingEnabled".into(), "true".into()),
+        ],
+        ..ServerOptions::default()
+    }
+    .tls_pem(p.path("server.pem"), p.path("ca.pem"))
+    .tls_client_auth("none");
+    let mut ens = Ensemble::start_with(3, opts).unwrap();
+    let admin = connect(config(&ens.member_connect_string(0), &[]));
+    admin.create("/ro", b"data", &CreateOptions::default()).unwrap();
+    admin.close().unwrap();
+    ens.stop_member(1);
+    ens.stop_member(2);
+    eventually("member 0 read-only", || ens.member_mode(0).as_deref() == Some("read-only"));
+    let hosts = ens.secure_connect_string("localhost").unwrap();
+    let ca = p.path("ca.pem");
+    let keys = [("tls.ca_file", ca.as_str()), ("read_only", "true"), ("randomize_hosts", "false")];
+    let ro = connect(config(&hosts, &keys));
+    assert_eq!(ro.state(), State::ConnectedReadOnly);
+    assert_eq!(ro.get_data("/ro", None).unwrap().0, b"data");
+    assert_eq!(ro.set_data("/ro", b"x", -1).unwrap_err().code(), codes::NOT_READ_ONLY);
+    // `isro`, what the read-write probes ask, over TLS.
+    assert_eq!(ro.command("isro").unwrap(), "ro");
+    ens.start_member(1).unwrap();
+    ens.start_member(2).unwrap();
+    eventually("back to read-write", || ro.state() == State::Connected);
+    ro.set_data("/ro", b"x", -1).unwrap();
+    ro.close().unwrap();
+}
+
+#[test]
+fn failed_tls_handshakes_are_retried_with_backoff() {
+    // A port that answers in plain text: every handshake fails at once, so only the backoff spaces them.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let attempts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = attempts.clone();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = std::io::Write::write_all(&mut s, b"this is not TLS at all, sorry\n");
+        }
+    });
+    let (zk, e) = refused(config(&format!("127.0.0.1:{port}"), &[("tls.ca_file", &pki().path("ca.pem"))]));
+    assert_eq!(e.code(), codes::SSL_CONNECTION_ERROR, "{e}");
+    assert!(e.to_string().contains("does not speak TLS"), "{e}");
+    zk.close().unwrap();
+    let n = attempts.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((2..=20).contains(&n), "{n} handshakes in 3 s");
+}
