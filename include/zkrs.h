@@ -13,8 +13,11 @@
  *
  * OWNERSHIP
  *  - Objects returned through out-parameters (zkrs_config, zkrs_client, zkrs_buf, zkrs_string_list,
- *    zkrs_acl_list) belong to the caller and are released with their _free function, exactly once.
- *    _free(NULL) does nothing.
+ *    zkrs_acl_list, zkrs_future, zkrs_txn, zkrs_txn_results, zkrs_read_results,
+ *    zkrs_client_info_list, zkrs_watch, zkrs_retry) belong to the caller and are released with their
+ *    _free function, exactly once. _free(NULL) does nothing. Objects made from a client (zkrs_txn,
+ *    zkrs_watch, zkrs_future) may be freed before or after it; once the client is closed, zkrs_txn and
+ *    zkrs_watch calls return ZKRS_RC_CLOSED and futures hold ZKRS_RC_CLOSING.
  *  - Everything passed to a callback (data, stat, paths, lists, events, detail) is BORROWED: valid only
  *    until the callback returns. Copy what you need to keep.
  *  - zkrs_client_close() stops all activity and keeps the handle valid (later calls return
@@ -32,12 +35,19 @@
  *    may call any sync function of any client without deadlock (it delays later callbacks).
  *  - An async call that returned ZKRS_RC_OK runs its callback exactly once, whatever happens (close,
  *    session expiry: then with the error). If it returned an error, the callback never runs.
- *  - A watcher's free_userdata runs exactly once, after its last callback (see zkrs_watcher).
+ *  - Long-lived registrations (watchers, persistent watches, state listeners, the log callback) take a
+ *    free_userdata (may be NULL), called exactly once after their last callback -- also when the
+ *    registering call fails (then possibly on the calling thread, before the call returns).
+ *  - Waiting for a zkrs_future from inside a callback of the same client returns
+ *    ZKRS_RC_WOULD_DEADLOCK instead of hanging (only that thread could complete it).
+ *  - The log callback (zkrs_set_log_callback) may run on any zkrs thread; it must be quick and must
+ *    not call zkrs.
  *  - After zkrs_client_close() returns, no callback of that client runs again; close may be called
  *    from inside a callback of the same client.
  *  - Callbacks must not unwind (C++ exceptions, longjmp) through zkrs.
  *  - After fork(), a client of the parent returns ZKRS_RC_FORKED in the child; zkrs_client_free() in
- *    the child only releases memory.
+ *    the child touches nothing of the parent's threads and sockets (the client's memory stays
+ *    allocated in the child: releasing it would mean joining threads that do not exist there).
  */
 
 #ifndef ZKRS_H
@@ -1062,8 +1072,9 @@ zkrs_rc zkrs_client_start(struct zkrs_client *c, int32_t timeout_ms);
 zkrs_rc zkrs_client_close(struct zkrs_client *c);
 
 /**
- * Releases the client, closing it first if needed (see `zkrs_client_close`). NULL does nothing. In a
- * forked child it only releases what it can without touching the parent's threads.
+ * Releases the client, closing it first if needed (see `zkrs_client_close`). NULL does nothing. It may
+ * be called from a callback of this client, which must then not use the client any more. In a forked
+ * child it touches nothing of the parent's threads and sockets (the memory stays allocated there).
  */
 void zkrs_client_free(struct zkrs_client *c);
 
@@ -1210,72 +1221,100 @@ const struct zkrs_rc_desc *zkrs_rc_table(size_t *len_out);
 
 /**
  * `zkrs_client_get_data_async` returning a future (read it with `zkrs_future_get_data`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_get_data_future(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, struct zkrs_future **out);
 
 /**
  * `zkrs_client_set_data_async` returning a future (read it with `zkrs_future_get_stat`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_set_data_future(struct zkrs_client *c, const char *path, const uint8_t *data, size_t len, int32_t version, struct zkrs_future **out);
 
 /**
  * `zkrs_client_create_async` returning a future (read it with `zkrs_future_get_created`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_create_future(struct zkrs_client *c, const char *path, const uint8_t *data, size_t len, const struct zkrs_create_options *opts, struct zkrs_future **out);
 
 /**
  * `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_delete_future(struct zkrs_client *c, const char *path, int32_t version, struct zkrs_future **out);
 
 /**
  * `zkrs_client_delete_recursive_async` returning a future (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_delete_recursive_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
 
 /**
  * `zkrs_client_exists_async` returning a future (read it with `zkrs_future_get_exists`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_exists_future(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, struct zkrs_future **out);
 
 /**
  * `zkrs_client_get_children_async` returning a future (read it with `zkrs_future_get_children`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_get_children_future(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, struct zkrs_future **out);
 
 /**
  * `zkrs_client_get_acl_async` returning a future (read it with `zkrs_future_get_acl`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_get_acl_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
 
 /**
  * `zkrs_client_set_acl_async` returning a future (read it with `zkrs_future_get_stat`). `acl` is copied.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_set_acl_future(struct zkrs_client *c, const char *path, const struct zkrs_acl_list *acl, int32_t version, struct zkrs_future **out);
 
 /**
  * `zkrs_client_sync_async` returning a future (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_sync_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
 
 /**
  * `zkrs_client_ensure_path_async` returning a future (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_ensure_path_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
 
 /**
  * `zkrs_client_get_ephemerals_async` returning a future (read it with `zkrs_future_get_strings`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_get_ephemerals_future(struct zkrs_client *c, const char *prefix, struct zkrs_future **out);
 
 /**
  * `zkrs_client_get_all_children_number_async` returning a future (read it with
  * `zkrs_future_get_count`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_get_all_children_number_future(struct zkrs_client *c, const char *path, struct zkrs_future **out);
 
 /**
  * `zkrs_client_add_auth_async` returning a future (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_add_auth_future(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, struct zkrs_future **out);
 
@@ -1422,7 +1461,10 @@ zkrs_rc zkrs_client_create_async(struct zkrs_client *c, const char *path, const 
 zkrs_rc zkrs_client_get_data(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, struct zkrs_buf **data_out, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_get_data` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_get_data`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_get_data_async(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, zkrs_data_fn cb, void *userdata);
 
@@ -1434,7 +1476,10 @@ zkrs_rc zkrs_client_get_data_async(struct zkrs_client *c, const char *path, cons
 zkrs_rc zkrs_client_set_data(struct zkrs_client *c, const char *path, const uint8_t *data, size_t len, int32_t version, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_set_data` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_set_data`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_set_data_async(struct zkrs_client *c, const char *path, const uint8_t *data, size_t len, int32_t version, zkrs_stat_fn cb, void *userdata);
 
@@ -1446,7 +1491,10 @@ zkrs_rc zkrs_client_set_data_async(struct zkrs_client *c, const char *path, cons
 zkrs_rc zkrs_client_exists(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, bool *exists_out, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_exists` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_exists`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs exactly
+ * once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the error (also
+ * `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error, `cb` never
+ * runs.
  */
 zkrs_rc zkrs_client_exists_async(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, zkrs_exists_fn cb, void *userdata);
 
@@ -1458,7 +1506,9 @@ zkrs_rc zkrs_client_exists_async(struct zkrs_client *c, const char *path, const 
 zkrs_rc zkrs_client_delete(struct zkrs_client *c, const char *path, int32_t version, bool recursive);
 
 /**
- * Async non-recursive `zkrs_client_delete` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async non-recursive `zkrs_client_delete`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)`
+ * runs exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close). If it returned an error, `cb` never runs.
  */
 zkrs_rc zkrs_client_delete_async(struct zkrs_client *c, const char *path, int32_t version, zkrs_void_fn cb, void *userdata);
 
@@ -1470,7 +1520,10 @@ zkrs_rc zkrs_client_delete_async(struct zkrs_client *c, const char *path, int32_
 zkrs_rc zkrs_client_get_children(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, struct zkrs_string_list **children_out, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_get_children` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_get_children`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_get_children_async(struct zkrs_client *c, const char *path, const struct zkrs_watcher *watch, zkrs_children_fn cb, void *userdata);
 
@@ -1481,7 +1534,10 @@ zkrs_rc zkrs_client_get_children_async(struct zkrs_client *c, const char *path, 
 zkrs_rc zkrs_client_get_acl(struct zkrs_client *c, const char *path, struct zkrs_acl_list **acl_out, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_get_acl` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_get_acl`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_get_acl_async(struct zkrs_client *c, const char *path, zkrs_acl_fn cb, void *userdata);
 
@@ -1492,7 +1548,10 @@ zkrs_rc zkrs_client_get_acl_async(struct zkrs_client *c, const char *path, zkrs_
 zkrs_rc zkrs_client_set_acl(struct zkrs_client *c, const char *path, const struct zkrs_acl_list *acl, int32_t version, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_set_acl` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_set_acl`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_set_acl_async(struct zkrs_client *c, const char *path, const struct zkrs_acl_list *acl, int32_t version, zkrs_stat_fn cb, void *userdata);
 
@@ -1502,7 +1561,10 @@ zkrs_rc zkrs_client_set_acl_async(struct zkrs_client *c, const char *path, const
 zkrs_rc zkrs_client_sync(struct zkrs_client *c, const char *path);
 
 /**
- * Async `zkrs_client_sync` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_sync`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs exactly
+ * once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the error (also
+ * `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error, `cb` never
+ * runs.
  */
 zkrs_rc zkrs_client_sync_async(struct zkrs_client *c, const char *path, zkrs_void_fn cb, void *userdata);
 
@@ -1529,30 +1591,41 @@ zkrs_rc zkrs_client_get_all_children_number(struct zkrs_client *c, const char *p
 zkrs_rc zkrs_client_get_ephemerals(struct zkrs_client *c, const char *prefix, struct zkrs_string_list **paths_out);
 
 /**
- * Async `zkrs_client_ensure_path` (see `zkrs_client_create_async` for when `cb` runs). The parents
- * are created one by one from the event thread before `cb` runs.
+ * Async `zkrs_client_ensure_path`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs. The parents are created one by one from the event thread before `cb` runs.
  */
 zkrs_rc zkrs_client_ensure_path_async(struct zkrs_client *c, const char *path, zkrs_void_fn cb, void *userdata);
 
 /**
- * Async recursive `zkrs_client_delete` (`recursive` true, any version): deletes the node and
- * everything under it; see `zkrs_client_create_async` for when `cb` runs.
+ * Async recursive `zkrs_client_delete` (`recursive` true, any version): deletes the node and everything
+ * under it, then `cb(userdata, ...)` runs exactly once, on the client's event thread (or inside
+ * `zkrs_client_dispatch`), also with `ZKRS_RC_CLOSING` at close, if this returned `ZKRS_RC_OK`.
  */
 zkrs_rc zkrs_client_delete_recursive_async(struct zkrs_client *c, const char *path, zkrs_void_fn cb, void *userdata);
 
 /**
- * Async `zkrs_client_get_ephemerals` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_get_ephemerals`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_get_ephemerals_async(struct zkrs_client *c, const char *prefix, zkrs_strings_fn cb, void *userdata);
 
 /**
- * Async `zkrs_client_get_all_children_number` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_get_all_children_number`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata,
+ * ...)` runs exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result
+ * or the error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an
+ * error, `cb` never runs.
  */
 zkrs_rc zkrs_client_get_all_children_number_async(struct zkrs_client *c, const char *path, zkrs_count_fn cb, void *userdata);
 
 /**
- * Async `zkrs_client_add_auth` (see `zkrs_client_create_async` for when `cb` runs). The credentials
- * are copied.
+ * Async `zkrs_client_add_auth`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs. The credentials are copied.
  */
 zkrs_rc zkrs_client_add_auth_async(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, zkrs_void_fn cb, void *userdata);
 
@@ -1647,12 +1720,17 @@ void zkrs_client_info_list_free(struct zkrs_client_info_list *l);
 zkrs_rc zkrs_client_whoami(struct zkrs_client *c, struct zkrs_client_info_list **infos_out);
 
 /**
- * Async `zkrs_client_whoami` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_whoami`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs exactly
+ * once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the error (also
+ * `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error, `cb` never
+ * runs.
  */
 zkrs_rc zkrs_client_whoami_async(struct zkrs_client *c, zkrs_client_info_fn cb, void *userdata);
 
 /**
  * `zkrs_client_whoami_async` returning a future in `*out`; read it with `zkrs_future_get_client_info`.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_whoami_future(struct zkrs_client *c, struct zkrs_future **out);
 
@@ -1665,12 +1743,17 @@ zkrs_rc zkrs_client_whoami_future(struct zkrs_client *c, struct zkrs_future **ou
 zkrs_rc zkrs_client_get_config(struct zkrs_client *c, const struct zkrs_watcher *watch, struct zkrs_buf **data_out, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_get_config` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_get_config`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_get_config_async(struct zkrs_client *c, const struct zkrs_watcher *watch, zkrs_data_fn cb, void *userdata);
 
 /**
  * `zkrs_client_get_config_async` returning a future in `*out`; read it with `zkrs_future_get_data`.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_get_config_future(struct zkrs_client *c, const struct zkrs_watcher *watch, struct zkrs_future **out);
 
@@ -1685,12 +1768,17 @@ zkrs_rc zkrs_client_get_config_future(struct zkrs_client *c, const struct zkrs_w
 zkrs_rc zkrs_client_reconfig(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, struct zkrs_buf **data_out, struct zkrs_stat *stat_out);
 
 /**
- * Async `zkrs_client_reconfig` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_reconfig`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 zkrs_rc zkrs_client_reconfig_async(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, zkrs_data_fn cb, void *userdata);
 
 /**
  * `zkrs_client_reconfig_async` returning a future in `*out`; read it with `zkrs_future_get_data`.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_reconfig_future(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, struct zkrs_future **out);
 
@@ -1749,6 +1837,8 @@ zkrs_rc zkrs_txn_commit_async(struct zkrs_txn *txn, zkrs_txn_fn cb, void *userda
 
 /**
  * `zkrs_txn_commit_async` returning a future in `*out`; read it with `zkrs_future_get_txn`.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_txn_commit_future(struct zkrs_txn *txn, struct zkrs_future **out);
 
@@ -1790,13 +1880,18 @@ void zkrs_txn_results_free(struct zkrs_txn_results *r);
 zkrs_rc zkrs_client_multi_read(struct zkrs_client *c, const struct zkrs_read_op *ops, size_t n, struct zkrs_read_results **results_out);
 
 /**
- * Async `zkrs_client_multi_read` (see `zkrs_client_create_async` for when `cb` runs). `ops` is copied.
+ * Async `zkrs_client_multi_read`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs. `ops` is copied.
  */
 zkrs_rc zkrs_client_multi_read_async(struct zkrs_client *c, const struct zkrs_read_op *ops, size_t n, zkrs_read_results_fn cb, void *userdata);
 
 /**
  * `zkrs_client_multi_read_async` returning a future in `*out`; read it with
  * `zkrs_future_get_read_results`.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_multi_read_future(struct zkrs_client *c, const struct zkrs_read_op *ops, size_t n, struct zkrs_future **out);
 
@@ -1861,6 +1956,8 @@ int32_t zkrs_client_add_watch_async(struct zkrs_client *c, const char *path, int
 /**
  * `zkrs_client_add_watch_async` returning a future in `*out` (read it with `zkrs_future_get`);
  * `*watch_out` (may be NULL) is written at once.
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 int32_t zkrs_client_add_watch_future(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out, struct zkrs_future **out);
 
@@ -1887,12 +1984,17 @@ void zkrs_watch_free(struct zkrs_watch *w);
 int32_t zkrs_client_remove_watches(struct zkrs_client *c, const char *path, int32_t kind, bool local);
 
 /**
- * Async `zkrs_client_remove_watches` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_remove_watches`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 int32_t zkrs_client_remove_watches_async(struct zkrs_client *c, const char *path, int32_t kind, bool local, zkrs_void_fn cb, void *userdata);
 
 /**
  * `zkrs_client_remove_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 int32_t zkrs_client_remove_watches_future(struct zkrs_client *c, const char *path, int32_t kind, bool local, struct zkrs_future **out);
 
@@ -1903,12 +2005,17 @@ int32_t zkrs_client_remove_watches_future(struct zkrs_client *c, const char *pat
 int32_t zkrs_client_check_watches(struct zkrs_client *c, const char *path, int32_t kind);
 
 /**
- * Async `zkrs_client_check_watches` (see `zkrs_client_create_async` for when `cb` runs).
+ * Async `zkrs_client_check_watches`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+ * exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+ * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+ * `cb` never runs.
  */
 int32_t zkrs_client_check_watches_async(struct zkrs_client *c, const char *path, int32_t kind, zkrs_void_fn cb, void *userdata);
 
 /**
  * `zkrs_client_check_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+ * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+ * is sent and `*out` is not written.
  */
 int32_t zkrs_client_check_watches_future(struct zkrs_client *c, const char *path, int32_t kind, struct zkrs_future **out);
 

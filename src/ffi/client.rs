@@ -144,8 +144,9 @@ pub unsafe extern "C" fn zkrs_client_close(c: *mut zkrs_client) -> zkrs_rc {
     }
 }
 
-/// Releases the client, closing it first if needed (see `zkrs_client_close`). NULL does nothing. In a
-/// forked child it only releases what it can without touching the parent's threads.
+/// Releases the client, closing it first if needed (see `zkrs_client_close`). NULL does nothing. It may
+/// be called from a callback of this client, which must then not use the client any more. In a forked
+/// child it touches nothing of the parent's threads and sockets (the memory stays allocated there).
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_free(c: *mut zkrs_client) {
     ffi_guard! {

@@ -122,6 +122,8 @@ pub(crate) unsafe fn make_future(
 }
 
 /// `zkrs_client_get_data_async` returning a future (read it with `zkrs_future_get_data`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_data_future(
     c: *mut zkrs_client,
@@ -142,6 +144,8 @@ pub unsafe extern "C" fn zkrs_client_get_data_future(
 }
 
 /// `zkrs_client_set_data_async` returning a future (read it with `zkrs_future_get_stat`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_set_data_future(
     c: *mut zkrs_client,
@@ -163,6 +167,8 @@ pub unsafe extern "C" fn zkrs_client_set_data_future(
 }
 
 /// `zkrs_client_create_async` returning a future (read it with `zkrs_future_get_created`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_create_future(
     c: *mut zkrs_client,
@@ -187,6 +193,8 @@ pub unsafe extern "C" fn zkrs_client_create_future(
 }
 
 /// `zkrs_client_delete_async` returning a future (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_delete_future(
     c: *mut zkrs_client,
@@ -203,6 +211,8 @@ pub unsafe extern "C" fn zkrs_client_delete_future(
 }
 
 /// `zkrs_client_delete_recursive_async` returning a future (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_delete_recursive_future(
     c: *mut zkrs_client,
@@ -220,6 +230,8 @@ pub unsafe extern "C" fn zkrs_client_delete_recursive_future(
 }
 
 /// `zkrs_client_exists_async` returning a future (read it with `zkrs_future_get_exists`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_exists_future(
     c: *mut zkrs_client,
@@ -238,6 +250,8 @@ pub unsafe extern "C" fn zkrs_client_exists_future(
 }
 
 /// `zkrs_client_get_children_async` returning a future (read it with `zkrs_future_get_children`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_children_future(
     c: *mut zkrs_client,
@@ -258,6 +272,8 @@ pub unsafe extern "C" fn zkrs_client_get_children_future(
 }
 
 /// `zkrs_client_get_acl_async` returning a future (read it with `zkrs_future_get_acl`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_acl_future(
     c: *mut zkrs_client,
@@ -273,6 +289,8 @@ pub unsafe extern "C" fn zkrs_client_get_acl_future(
 }
 
 /// `zkrs_client_set_acl_async` returning a future (read it with `zkrs_future_get_stat`). `acl` is copied.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_set_acl_future(
     c: *mut zkrs_client,
@@ -291,6 +309,8 @@ pub unsafe extern "C" fn zkrs_client_set_acl_future(
 }
 
 /// `zkrs_client_sync_async` returning a future (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_sync_future(
     c: *mut zkrs_client,
@@ -306,6 +326,8 @@ pub unsafe extern "C" fn zkrs_client_sync_future(
 }
 
 /// `zkrs_client_ensure_path_async` returning a future (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_ensure_path_future(
     c: *mut zkrs_client,
@@ -321,6 +343,8 @@ pub unsafe extern "C" fn zkrs_client_ensure_path_future(
 }
 
 /// `zkrs_client_get_ephemerals_async` returning a future (read it with `zkrs_future_get_strings`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_ephemerals_future(
     c: *mut zkrs_client,
@@ -337,6 +361,8 @@ pub unsafe extern "C" fn zkrs_client_get_ephemerals_future(
 
 /// `zkrs_client_get_all_children_number_async` returning a future (read it with
 /// `zkrs_future_get_count`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_all_children_number_future(
     c: *mut zkrs_client,
@@ -354,6 +380,8 @@ pub unsafe extern "C" fn zkrs_client_get_all_children_number_future(
 }
 
 /// `zkrs_client_add_auth_async` returning a future (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_add_auth_future(
     c: *mut zkrs_client,

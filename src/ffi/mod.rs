@@ -210,3 +210,6 @@ unsafe impl Sync for UserData {}
 
 /// The empty detail string given to callbacks on success.
 pub(crate) const EMPTY: &CStr = cstr!("");
+
+#[cfg(test)]
+mod tests;

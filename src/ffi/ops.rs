@@ -236,7 +236,10 @@ pub unsafe extern "C" fn zkrs_client_get_data(
     }
 }
 
-/// Async `zkrs_client_get_data` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_get_data`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_data_async(
     c: *mut zkrs_client,
@@ -292,7 +295,10 @@ pub unsafe extern "C" fn zkrs_client_set_data(
     }
 }
 
-/// Async `zkrs_client_set_data` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_set_data`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_set_data_async(
     c: *mut zkrs_client,
@@ -359,7 +365,10 @@ pub unsafe extern "C" fn zkrs_client_exists(
     }
 }
 
-/// Async `zkrs_client_exists` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_exists`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs exactly
+/// once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the error (also
+/// `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error, `cb` never
+/// runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_exists_async(
     c: *mut zkrs_client,
@@ -420,7 +429,9 @@ pub unsafe extern "C" fn zkrs_client_delete(
     }
 }
 
-/// Async non-recursive `zkrs_client_delete` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async non-recursive `zkrs_client_delete`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)`
+/// runs exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close). If it returned an error, `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_delete_async(
     c: *mut zkrs_client,
@@ -474,7 +485,10 @@ pub unsafe extern "C" fn zkrs_client_get_children(
     }
 }
 
-/// Async `zkrs_client_get_children` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_get_children`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_children_async(
     c: *mut zkrs_client,
@@ -544,7 +558,10 @@ pub unsafe extern "C" fn zkrs_client_get_acl(
     }
 }
 
-/// Async `zkrs_client_get_acl` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_get_acl`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_acl_async(
     c: *mut zkrs_client,
@@ -595,7 +612,10 @@ pub unsafe extern "C" fn zkrs_client_set_acl(
     }
 }
 
-/// Async `zkrs_client_set_acl` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_set_acl`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_set_acl_async(
     c: *mut zkrs_client,
@@ -631,7 +651,10 @@ pub unsafe extern "C" fn zkrs_client_sync(c: *mut zkrs_client, path: *const c_ch
     }
 }
 
-/// Async `zkrs_client_sync` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_sync`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs exactly
+/// once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the error (also
+/// `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error, `cb` never
+/// runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_sync_async(
     c: *mut zkrs_client,
@@ -739,8 +762,10 @@ unsafe fn void_result<T>(cb: unsafe extern "C" fn(*mut c_void, zkrs_rc, *const c
     }
 }
 
-/// Async `zkrs_client_ensure_path` (see `zkrs_client_create_async` for when `cb` runs). The parents
-/// are created one by one from the event thread before `cb` runs.
+/// Async `zkrs_client_ensure_path`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs. The parents are created one by one from the event thread before `cb` runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_ensure_path_async(
     c: *mut zkrs_client,
@@ -760,8 +785,9 @@ pub unsafe extern "C" fn zkrs_client_ensure_path_async(
     }
 }
 
-/// Async recursive `zkrs_client_delete` (`recursive` true, any version): deletes the node and
-/// everything under it; see `zkrs_client_create_async` for when `cb` runs.
+/// Async recursive `zkrs_client_delete` (`recursive` true, any version): deletes the node and everything
+/// under it, then `cb(userdata, ...)` runs exactly once, on the client's event thread (or inside
+/// `zkrs_client_dispatch`), also with `ZKRS_RC_CLOSING` at close, if this returned `ZKRS_RC_OK`.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_delete_recursive_async(
     c: *mut zkrs_client,
@@ -791,7 +817,10 @@ pub type zkrs_strings_fn = Option<
 pub type zkrs_count_fn =
     Option<unsafe extern "C" fn(userdata: *mut c_void, rc: zkrs_rc, detail: *const c_char, count: i32)>;
 
-/// Async `zkrs_client_get_ephemerals` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_get_ephemerals`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_ephemerals_async(
     c: *mut zkrs_client,
@@ -817,7 +846,10 @@ pub unsafe extern "C" fn zkrs_client_get_ephemerals_async(
     }
 }
 
-/// Async `zkrs_client_get_all_children_number` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_get_all_children_number`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata,
+/// ...)` runs exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result
+/// or the error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an
+/// error, `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_all_children_number_async(
     c: *mut zkrs_client,
@@ -840,8 +872,10 @@ pub unsafe extern "C" fn zkrs_client_get_all_children_number_async(
     }
 }
 
-/// Async `zkrs_client_add_auth` (see `zkrs_client_create_async` for when `cb` runs). The credentials
-/// are copied.
+/// Async `zkrs_client_add_auth`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs. The credentials are copied.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_add_auth_async(
     c: *mut zkrs_client,

@@ -101,7 +101,10 @@ pub type zkrs_client_info_fn = Option<
     ),
 >;
 
-/// Async `zkrs_client_whoami` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_whoami`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs exactly
+/// once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the error (also
+/// `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error, `cb` never
+/// runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_whoami_async(
     c: *mut zkrs_client,
@@ -123,6 +126,8 @@ pub unsafe extern "C" fn zkrs_client_whoami_async(
 }
 
 /// `zkrs_client_whoami_async` returning a future in `*out`; read it with `zkrs_future_get_client_info`.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_whoami_future(c: *mut zkrs_client, out: *mut *mut zkrs_future) -> zkrs_rc {
     ffi_guard! {
@@ -182,7 +187,10 @@ pub unsafe extern "C" fn zkrs_client_get_config(
     }
 }
 
-/// Async `zkrs_client_get_config` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_get_config`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_config_async(
     c: *mut zkrs_client,
@@ -203,6 +211,8 @@ pub unsafe extern "C" fn zkrs_client_get_config_async(
 }
 
 /// `zkrs_client_get_config_async` returning a future in `*out`; read it with `zkrs_future_get_data`.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_get_config_future(
     c: *mut zkrs_client,
@@ -269,7 +279,10 @@ pub unsafe extern "C" fn zkrs_client_reconfig(
     }
 }
 
-/// Async `zkrs_client_reconfig` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_reconfig`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_reconfig_async(
     c: *mut zkrs_client,
@@ -293,6 +306,8 @@ pub unsafe extern "C" fn zkrs_client_reconfig_async(
 }
 
 /// `zkrs_client_reconfig_async` returning a future in `*out`; read it with `zkrs_future_get_data`.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_reconfig_future(
     c: *mut zkrs_client,

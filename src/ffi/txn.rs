@@ -271,6 +271,8 @@ pub unsafe extern "C" fn zkrs_txn_commit_async(txn: *mut zkrs_txn, cb: zkrs_txn_
 }
 
 /// `zkrs_txn_commit_async` returning a future in `*out`; read it with `zkrs_future_get_txn`.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_txn_commit_future(txn: *mut zkrs_txn, out: *mut *mut zkrs_future) -> zkrs_rc {
     ffi_guard! {
@@ -454,7 +456,10 @@ pub type zkrs_read_results_fn = Option<
     unsafe extern "C" fn(userdata: *mut c_void, rc: zkrs_rc, detail: *const c_char, results: *const zkrs_read_results),
 >;
 
-/// Async `zkrs_client_multi_read` (see `zkrs_client_create_async` for when `cb` runs). `ops` is copied.
+/// Async `zkrs_client_multi_read`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs. `ops` is copied.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_multi_read_async(
     c: *mut zkrs_client,
@@ -484,6 +489,8 @@ pub unsafe extern "C" fn zkrs_client_multi_read_async(
 
 /// `zkrs_client_multi_read_async` returning a future in `*out`; read it with
 /// `zkrs_future_get_read_results`.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_multi_read_future(
     c: *mut zkrs_client,

@@ -294,6 +294,8 @@ pub unsafe extern "C" fn zkrs_client_add_watch_async(
 
 /// `zkrs_client_add_watch_async` returning a future in `*out` (read it with `zkrs_future_get`);
 /// `*watch_out` (may be NULL) is written at once.
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn zkrs_client_add_watch_future(
@@ -372,7 +374,10 @@ pub unsafe extern "C" fn zkrs_client_remove_watches(
     }
 }
 
-/// Async `zkrs_client_remove_watches` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_remove_watches`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_remove_watches_async(
     c: *mut zkrs_client,
@@ -396,6 +401,8 @@ pub unsafe extern "C" fn zkrs_client_remove_watches_async(
 }
 
 /// `zkrs_client_remove_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_remove_watches_future(
     c: *mut zkrs_client,
@@ -430,7 +437,10 @@ pub unsafe extern "C" fn zkrs_client_check_watches(c: *mut zkrs_client, path: *c
     }
 }
 
-/// Async `zkrs_client_check_watches` (see `zkrs_client_create_async` for when `cb` runs).
+/// Async `zkrs_client_check_watches`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
+/// exactly once, on the client's event thread (or inside `zkrs_client_dispatch`), with the result or the
+/// error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
+/// `cb` never runs.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_check_watches_async(
     c: *mut zkrs_client,
@@ -453,6 +463,8 @@ pub unsafe extern "C" fn zkrs_client_check_watches_async(
 }
 
 /// `zkrs_client_check_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
+/// The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
+/// is sent and `*out` is not written.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_client_check_watches_future(
     c: *mut zkrs_client,
