@@ -385,6 +385,36 @@ fn c_poll() {
 }
 
 #[test]
+fn examples_async() {
+    let hosts = server().connect_string();
+    let mut spec = Spec::new(&hosts);
+    spec.args.push("300".into());
+    let outs = run_all_modes(&example("async"), "OK", &spec);
+    for step in ["connected to", "callbacks: 300 creates", "300 gets", "futures: 300 gets", "deleted 300 nodes"] {
+        assert!(outs[0].contains(step), "async.c did not print {step:?}:\n{}", outs[0]);
+    }
+}
+
+#[test]
+fn examples_watch() {
+    let hosts = server().connect_string();
+    let mut spec = Spec::new(&hosts);
+    spec.args.extend(["/".into(), "6".into(), "30".into(), "--self".into()]);
+    let outs = run_all_modes(&example("watch"), "OK", &spec);
+    for step in
+        ["watching / ", "event 1: NODE_CREATED /zkrs-watch-", "event 2: NODE_DATA_CHANGED", "event 3: NODE_DELETED"]
+    {
+        assert!(outs[0].contains(step), "watch.c did not print {step:?}:\n{}", outs[0]);
+    }
+    assert!(outs[0].contains("PERSISTENT_WATCH_REMOVED") && outs[0].contains("released 1 time"), "{}", outs[0]);
+    // With nothing happening it gives up after its timeout and says so.
+    let exe = compile(&example("watch"), Build::Plain);
+    let out = Command::new(&exe).args([hosts.as_str(), "/nothing-here", "1", "1"]).output().expect("run watch");
+    assert!(!out.status.success(), "watch.c should fail on a timeout");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TIMEOUT"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
 fn examples_quickstart() {
     let hosts = server().connect_string();
     let outs = run_all_modes(&example("quickstart"), "OK", &Spec::new(&hosts));
