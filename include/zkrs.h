@@ -1327,7 +1327,7 @@ bool zkrs_future_ready(const struct zkrs_future *f);
  * Waits up to `timeout_ms` (-1: no limit, 0: do not wait) until the result is there: `ZKRS_RC_OK` then
  * (whatever the result is), `ZKRS_RC_TIMEOUT` if it is not there in time, `ZKRS_RC_WOULD_DEADLOCK` when
  * called from a callback of the same client while the result is not there (only that callback's
- * thread could deliver it).
+ * thread could deliver it), `ZKRS_RC_FORKED` in a forked child. The getters wait the same way.
  */
 zkrs_rc zkrs_future_wait(struct zkrs_future *f, int32_t timeout_ms);
 
@@ -1404,7 +1404,8 @@ zkrs_rc zkrs_future_get_client_info(struct zkrs_future *f, int32_t timeout_ms, s
  * `zkrs_client_dispatch`), when the result is there — soon if it is there already. At most one `then`
  * per future, and only before a getter or `zkrs_future_wait` took the result (else
  * `ZKRS_RC_BAD_ARGUMENTS`). Afterwards the getters return `ZKRS_RC_BAD_ARGUMENTS` outside the callback
- * until it ran. Freeing the future does not cancel the callback.
+ * until it ran. Freeing the future does not cancel the callback. Once the client is closed no callback
+ * can run: `ZKRS_RC_CLOSED` (read the result with the getters instead).
  */
 zkrs_rc zkrs_future_then(struct zkrs_future *f, zkrs_future_fn cb, void *userdata);
 

@@ -50,11 +50,17 @@ impl Handle {
         std::process::id() != self.pid
     }
 
-    /// `FORKED` or `CLOSED` (recorded as the last error) when the client cannot be used.
-    pub(crate) fn usable(&self) -> Result<&Handle, zkrs_rc> {
+    /// `FORKED` (recorded as the last error) in a child process.
+    pub(crate) fn not_forked(&self) -> Result<(), zkrs_rc> {
         if self.forked() {
             return Err(fail(codes::FORKED, "this client was created in another process (before a fork)"));
         }
+        Ok(())
+    }
+
+    /// `FORKED` or `CLOSED` (recorded as the last error) when the client cannot be used.
+    pub(crate) fn usable(&self) -> Result<&Handle, zkrs_rc> {
+        self.not_forked()?;
         if self.closed.load(Ordering::Acquire) {
             return Err(fail(codes::CLOSED, "the client was closed (zkrs_client_close)"));
         }

@@ -3,7 +3,7 @@
 
 use super::acl::zkrs_acl_list;
 use super::buf::{zkrs_buf, zkrs_string_list};
-use super::client::{client_arg, timeout_ms, zkrs_client};
+use super::client::{client_arg, timeout_ms, zkrs_client, Handle};
 use super::ops::{create_options, zkrs_create_options};
 use super::server::zkrs_client_info_list;
 use super::stat::{write_stat, zkrs_stat};
@@ -11,7 +11,6 @@ use super::txn::{zkrs_read_results, zkrs_txn_results};
 use super::watch::{watcher_arg, zkrs_watcher};
 use super::{bytes_arg, fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
 use crate::acl::Acl;
-use crate::client::Client;
 use crate::error::{codes, Result};
 use crate::future::ZkFuture;
 use crate::ops::Created;
@@ -59,6 +58,8 @@ impl Value {
 }
 
 struct FutureInner {
+    /// The client, to refuse waiting in a forked child and `then` after close.
+    client: Arc<Handle>,
     future: ZkFuture<Value>,
     /// The result once a getter or the `then` callback took it from the core future.
     cache: Mutex<Option<Result<Value>>>,
@@ -78,6 +79,7 @@ impl FutureInner {
     /// The result, waiting up to `timeout` for it. The outer error is a zkrs_rc about the waiting
     /// (TIMEOUT, WOULD_DEADLOCK, BAD_ARGUMENTS after `then`), already recorded as the last error.
     fn result(&self, timeout: Duration) -> std::result::Result<Result<Value>, zkrs_rc> {
+        self.client.not_forked()?;
         {
             let cache = self.cache.lock();
             if let Some(r) = &*cache {
@@ -103,13 +105,14 @@ impl FutureInner {
 
 /// Runs `start` (an `_async` call given a completion) as a future in `*out`.
 pub(crate) unsafe fn make_future(
-    c: &Client,
+    client: Arc<Handle>,
     out: *mut *mut zkrs_future,
     start: impl FnOnce(Box<dyn FnOnce(Result<Value>) + Send>) -> Result<()>,
 ) -> zkrs_rc {
-    match c.future(start) {
+    match client.client.future(start) {
         Ok(future) => {
             let inner = Arc::new(FutureInner {
+                client,
                 future,
                 cache: Mutex::new(None),
                 then_registered: std::sync::atomic::AtomicBool::new(false),
@@ -137,7 +140,7 @@ pub unsafe extern "C" fn zkrs_client_get_data_future(
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.get_data_async(path, w, move |r| done(r.map(|(d, s)| Value::Data(d, s))))
         })
     }
@@ -160,7 +163,7 @@ pub unsafe extern "C" fn zkrs_client_set_data_future(
         let path = try_arg!(str_arg(path, "path"));
         let data = try_arg!(bytes_arg(data, len, "data"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.set_data_async(path, data, version, move |r| done(r.map(Value::Stat)))
         })
     }
@@ -184,7 +187,7 @@ pub unsafe extern "C" fn zkrs_client_create_future(
         let data = try_arg!(bytes_arg(data, len, "data"));
         let opts = try_arg!(create_options(opts));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.create_async(path, data, &opts, move |r| {
                 done(r.map(|Created { path, stat }| Value::Created(path, stat)))
             })
@@ -206,7 +209,7 @@ pub unsafe extern "C" fn zkrs_client_delete_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| c.client.delete_async(path, version, move |r| done(r.map(|()| Value::Unit))))
+        make_future(c.share(), out, |done| c.client.delete_async(path, version, move |r| done(r.map(|()| Value::Unit))))
     }
 }
 
@@ -223,7 +226,7 @@ pub unsafe extern "C" fn zkrs_client_delete_recursive_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.delete_recursive_async(path, move |r| done(r.map(|()| Value::Unit)))
         })
     }
@@ -245,7 +248,7 @@ pub unsafe extern "C" fn zkrs_client_exists_future(
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(&c.client, out, |done| c.client.exists_async(path, w, move |r| done(r.map(Value::Exists))))
+        make_future(c.share(), out, |done| c.client.exists_async(path, w, move |r| done(r.map(Value::Exists))))
     }
 }
 
@@ -265,7 +268,7 @@ pub unsafe extern "C" fn zkrs_client_get_children_future(
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.get_children_async(path, w, move |r| done(r.map(|(n, s)| Value::Children(n, s))))
         })
     }
@@ -284,7 +287,7 @@ pub unsafe extern "C" fn zkrs_client_get_acl_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| c.client.get_acl_async(path, move |r| done(r.map(|(a, s)| Value::Acl(a, s)))))
+        make_future(c.share(), out, |done| c.client.get_acl_async(path, move |r| done(r.map(|(a, s)| Value::Acl(a, s)))))
     }
 }
 
@@ -304,7 +307,7 @@ pub unsafe extern "C" fn zkrs_client_set_acl_future(
         let path = try_arg!(str_arg(path, "path"));
         let acl = try_arg!(ref_arg(acl, "acl")).acls();
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| c.client.set_acl_async(path, &acl, version, move |r| done(r.map(Value::Stat))))
+        make_future(c.share(), out, |done| c.client.set_acl_async(path, &acl, version, move |r| done(r.map(Value::Stat))))
     }
 }
 
@@ -321,7 +324,7 @@ pub unsafe extern "C" fn zkrs_client_sync_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| c.client.sync_async(path, move |r| done(r.map(|_| Value::Unit))))
+        make_future(c.share(), out, |done| c.client.sync_async(path, move |r| done(r.map(|_| Value::Unit))))
     }
 }
 
@@ -338,7 +341,7 @@ pub unsafe extern "C" fn zkrs_client_ensure_path_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| c.client.ensure_path_async(path, move |r| done(r.map(|()| Value::Unit))))
+        make_future(c.share(), out, |done| c.client.ensure_path_async(path, move |r| done(r.map(|()| Value::Unit))))
     }
 }
 
@@ -355,7 +358,7 @@ pub unsafe extern "C" fn zkrs_client_get_ephemerals_future(
         let c = try_arg!(client_arg(c));
         let prefix = try_arg!(str_arg(prefix, "prefix"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| c.client.get_ephemerals_async(prefix, move |r| done(r.map(Value::Strings))))
+        make_future(c.share(), out, |done| c.client.get_ephemerals_async(prefix, move |r| done(r.map(Value::Strings))))
     }
 }
 
@@ -373,7 +376,7 @@ pub unsafe extern "C" fn zkrs_client_get_all_children_number_future(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.get_all_children_number_async(path, move |r| done(r.map(Value::Count)))
         })
     }
@@ -395,7 +398,7 @@ pub unsafe extern "C" fn zkrs_client_add_auth_future(
         let scheme = try_arg!(str_arg(scheme, "scheme"));
         let credentials = try_arg!(bytes_arg(credentials, len, "credentials"));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.add_auth_async(scheme, credentials, move |r| done(r.map(|()| Value::Unit)))
         })
     }
@@ -415,7 +418,7 @@ pub unsafe extern "C" fn zkrs_future_ready(f: *const zkrs_future) -> bool {
 /// Waits up to `timeout_ms` (-1: no limit, 0: do not wait) until the result is there: `ZKRS_RC_OK` then
 /// (whatever the result is), `ZKRS_RC_TIMEOUT` if it is not there in time, `ZKRS_RC_WOULD_DEADLOCK` when
 /// called from a callback of the same client while the result is not there (only that callback's
-/// thread could deliver it).
+/// thread could deliver it), `ZKRS_RC_FORKED` in a forked child. The getters wait the same way.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_future_wait(f: *mut zkrs_future, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
@@ -688,12 +691,15 @@ pub type zkrs_future_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, f: 
 /// `zkrs_client_dispatch`), when the result is there — soon if it is there already. At most one `then`
 /// per future, and only before a getter or `zkrs_future_wait` took the result (else
 /// `ZKRS_RC_BAD_ARGUMENTS`). Afterwards the getters return `ZKRS_RC_BAD_ARGUMENTS` outside the callback
-/// until it ran. Freeing the future does not cancel the callback.
+/// until it ran. Freeing the future does not cancel the callback. Once the client is closed no callback
+/// can run: `ZKRS_RC_CLOSED` (read the result with the getters instead).
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_future_then(f: *mut zkrs_future, cb: zkrs_future_fn, userdata: *mut c_void) -> zkrs_rc {
     ffi_guard! {
         let f = try_arg!(ref_arg(f, "f"));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
+        // After close no callback of the client runs any more, so none could be promised.
+        try_arg!(f.inner.client.usable());
         let cache = f.inner.cache.lock();
         if cache.is_some() {
             return fail(codes::BAD_ARGUMENTS, "the result of this future was already taken");

@@ -133,7 +133,7 @@ pub unsafe extern "C" fn zkrs_client_whoami_future(c: *mut zkrs_client, out: *mu
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.whoami_async(move |r| done(r.map(|i| Value::ClientInfo(zkrs_client_info_list::new(i)))))
         })
     }
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn zkrs_client_get_config_future(
         let c = try_arg!(client_arg(c));
         let out = try_arg!(out_arg(out, "out"));
         let w = watch.map(|w| w.into_watcher());
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.get_config_async(w, move |r| done(r.map(|(d, s)| Value::Data(d, s))))
         })
     }
@@ -321,7 +321,7 @@ pub unsafe extern "C" fn zkrs_client_reconfig_future(
         let c = try_arg!(client_arg(c));
         let (j, l, n) = try_arg!(members(joining, leaving, new_members));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.reconfig_async(j, l, n, from_config, move |r| done(r.map(|(d, s)| Value::Data(d, s))))
         })
     }

@@ -290,7 +290,12 @@ fn close_answers_every_pending_call_once_and_later_calls_are_refused() {
         assert_eq!(zkrs_client_state(zk, &mut state), codes::OK);
         assert_eq!(state, ZKRS_STATE_CLOSED);
         assert_eq!(done.calls.load(Ordering::SeqCst), 1);
+        unsafe extern "C" fn never(_: *mut c_void, _: *mut zkrs_future) {
+            panic!("no callback runs after close");
+        }
+        assert_eq!(zkrs_future_then(f, Some(never), null_mut()), codes::CLOSED);
         zkrs_client_free(zk);
+        assert_eq!(zkrs_future_get(f, 0), codes::CLOSING, "a future outlives its client");
         zkrs_future_free(f);
     }
 }

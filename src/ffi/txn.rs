@@ -279,9 +279,8 @@ pub unsafe extern "C" fn zkrs_txn_commit_future(txn: *mut zkrs_txn, out: *mut *m
         let t = try_arg!(committable(txn));
         let out = try_arg!(out_arg(out, "out"));
         let kinds = t.kinds.clone();
-        let client = &t.client.client;
-        make_future(client, out, |done| {
-            client.commit_async(t.txn.clone(), move |r| {
+        make_future(t.client.clone(), out, |done| {
+            t.client.client.commit_async(t.txn.clone(), move |r| {
                 done(r.map(|results| Value::Txn(zkrs_txn_results::new(&kinds, results))))
             })
         })
@@ -502,7 +501,7 @@ pub unsafe extern "C" fn zkrs_client_multi_read_future(
         let c = try_arg!(client_arg(c));
         let reads = try_arg!(read_ops(ops, n));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.multi_read_async(&reads, move |r| done(r.and_then(zkrs_read_results::new).map(Value::Reads)))
         })
     }

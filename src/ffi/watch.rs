@@ -312,7 +312,7 @@ pub unsafe extern "C" fn zkrs_client_add_watch_future(
         let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
         let out = try_arg!(out_arg(out, "out"));
         let mut id = None;
-        let rc = make_future(&a.client.client, out, |done| {
+        let rc = make_future(a.client.share(), out, |done| {
             id = Some(a.client.client.add_watch_async(a.path, a.mode, a.watcher, move |r| {
                 done(r.map(|_| Value::Unit))
             })?);
@@ -416,7 +416,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches_future(
         let path = try_arg!(str_arg(path, "path"));
         let kind = try_arg!(watcher_type(kind));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.remove_watches_async(path, kind, local, move |r| done(r.map(|()| Value::Unit)))
         })
     }
@@ -477,7 +477,7 @@ pub unsafe extern "C" fn zkrs_client_check_watches_future(
         let path = try_arg!(str_arg(path, "path"));
         let kind = try_arg!(watcher_type(kind));
         let out = try_arg!(out_arg(out, "out"));
-        make_future(&c.client, out, |done| {
+        make_future(c.share(), out, |done| {
             c.client.check_watches_async(path, kind, move |r| done(r.map(|()| Value::Unit)))
         })
     }
