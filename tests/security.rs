@@ -146,7 +146,7 @@ fn start(opts: ServerOptions) -> ZkServer {
     ZkServer::start_with(opts).expect("start ZooKeeper")
 }
 
-/// TLS port requiring a client certificate from our CA, with x509 identities.
+/// TLS port requiring a client certificate from our CA, with x509 identities, and SASL.
 fn mtls_server() -> &'static ZkServer {
     static S: OnceLock<ZkServer> = OnceLock::new();
     S.get_or_init(|| {
@@ -155,7 +155,8 @@ fn mtls_server() -> &'static ZkServer {
             ServerOptions::new()
                 .tls_pem(p.path("server.pem"), p.path("ca.pem"))
                 .tls_client_auth("need")
-                .x509_auth(true),
+                .x509_auth(true)
+                .sasl_user("bob", "bobsecret"),
         )
     })
 }
@@ -241,6 +242,47 @@ fn tls_session_by_host_name_and_by_address_with_four_letter_words() {
         zk.delete(&path, -1).unwrap();
         zk.close().unwrap();
     }
+}
+
+#[test]
+fn large_and_pipelined_traffic_over_tls() {
+    // Replies spanning many TLS records, and many replies in one read: the non-blocking loop must drain
+    // what OpenSSL has already decrypted, not only what poll reports.
+    let hosts = mtls_server().secure_connect_string("localhost").unwrap();
+    let zk = connect(config(&hosts, &with(&alice_keys())));
+    let path = unique("big");
+    let big: Vec<u8> = (0..900_000u32).map(|i| (i % 251) as u8).collect();
+    zk.create(&path, &big, &CreateOptions::default()).unwrap();
+    assert!(zk.get_data(&path, None).unwrap().0 == big);
+    let small = format!("{path}-small");
+    zk.create(&small, &big[..3000], &CreateOptions::default()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let requests: Vec<(&str, usize)> =
+        (0..400).map(|i| if i % 100 == 0 { (path.as_str(), big.len()) } else { (small.as_str(), 3000) }).collect();
+    for (p, _) in &requests {
+        let tx = tx.clone();
+        zk.get_data_async(p, None, move |r| drop(tx.send(r.map(|(d, _)| d.len())))).unwrap();
+    }
+    for (_, len) in &requests {
+        assert_eq!(rx.recv_timeout(WAIT * 3).unwrap().unwrap(), *len);
+    }
+    zk.delete(&small, -1).unwrap();
+    zk.delete(&path, -1).unwrap();
+    zk.close().unwrap();
+}
+
+#[test]
+fn tls_and_sasl_together() {
+    // The official C client cannot combine them (ZOOKEEPER-3482).
+    let hosts = mtls_server().secure_connect_string("localhost").unwrap();
+    let mut keys = alice_keys();
+    keys.push(("sasl.username", "bob".into()));
+    keys.push(("sasl.password", "bobsecret".into()));
+    let zk = connect(config(&hosts, &with(&keys)));
+    let who = zk.whoami().unwrap();
+    assert!(who.iter().any(|i| i.auth_scheme == "sasl" && i.user == "bob"), "{who:?}");
+    assert!(who.iter().any(|i| i.auth_scheme == "x509"), "{who:?}");
+    zk.close().unwrap();
 }
 
 #[test]
