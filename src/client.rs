@@ -749,9 +749,17 @@ fn parent_of(path: &str) -> Option<&str> {
 }
 
 fn close(shared: &Arc<Shared>, threads: &Mutex<Threads>) -> Result<()> {
+    // A close from a callback cannot join the event thread it runs on: it leaves the handle for a close
+    // from outside, which must not return before that callback (and what it drains) has finished.
+    let on_event_thread = crate::dispatch::is_dispatching(shared.id);
     {
         let mut s = shared.submissions.lock();
         if s.closing && s.phase == session::Phase::Closed && threads.lock().io.is_none() {
+            drop(s);
+            let event = if on_event_thread { None } else { threads.lock().event.take() };
+            if let Some(ev) = event {
+                let _ = ev.join();
+            }
             return Ok(());
         }
         s.closing = true;
@@ -759,7 +767,8 @@ fn close(shared: &Arc<Shared>, threads: &Mutex<Threads>) -> Result<()> {
     shared.wake();
     let (io, event, started) = {
         let mut t = threads.lock();
-        (t.io.take(), t.event.take(), t.started)
+        let event = if on_event_thread { None } else { t.event.take() };
+        (t.io.take(), event, t.started)
     };
     if !started {
         // Never started: answer what was queued here, on the caller's thread.
@@ -782,13 +791,12 @@ fn close(shared: &Arc<Shared>, threads: &Mutex<Threads>) -> Result<()> {
     if let Some(io) = io {
         let _ = io.join();
     }
-    let on_event_thread = crate::dispatch::is_dispatching(shared.id);
     match event {
-        Some(ev) if !on_event_thread => {
+        Some(ev) => {
             let _ = ev.join();
         }
         // Called from a callback (or in poll mode): run what is left here, now.
-        _ => shared.events.drain(),
+        None => shared.events.drain(),
     }
     Ok(())
 }
