@@ -418,3 +418,30 @@ fn results_and_lists_tolerate_null_and_bad_indexes() {
         zkrs_config_free(null_mut());
     }
 }
+
+#[test]
+fn a_forked_child_is_refused_and_free_touches_nothing() {
+    unsafe {
+        let zk = idle_client(&[]);
+        let mut t = null_mut();
+        assert_eq!(zkrs_txn_new(zk, &mut t), codes::OK);
+        let path = c("/a");
+        let pid = libc::fork();
+        if pid == 0 {
+            let mut buf = null_mut();
+            let ok = zkrs_client_get_data(zk, path.as_ptr(), null(), &mut buf, null_mut()) == codes::FORKED
+                && zkrs_client_close(zk) == codes::FORKED
+                && zkrs_txn_commit(t, null_mut()) == codes::FORKED
+                && last().contains("another process");
+            zkrs_txn_free(t);
+            zkrs_client_free(zk);
+            libc::_exit(if ok { 0 } else { 1 });
+        }
+        assert!(pid > 0);
+        let mut status = 0;
+        assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status}");
+        zkrs_txn_free(t);
+        zkrs_client_free(zk);
+    }
+}
