@@ -1,5 +1,5 @@
-//! Watches: `zkrs_watcher` (a one-shot watch given to the read calls), `zkrs_watch_event`, event and
-//! state numbers.
+//! Watches: `zkrs_watcher` (a one-shot watch given to the read calls), `zkrs_watch` (a persistent watch
+//! handle), removing and checking watches, `zkrs_watch_event`, event and state numbers.
 
 use super::client::{client_arg, zkrs_client, Handle};
 use super::future::{make_future, zkrs_future, Value};
