@@ -11,17 +11,35 @@ use openssl::pkey::{PKey, Private};
 use openssl::ssl::{ErrorCode, HandshakeError, SslConnector, SslMethod, SslStream, SslVerifyMode, SslVersion};
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{X509VerifyResult, X509};
+use parking_lot::Mutex;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-/// Everything needed to open TLS connections; cheap to share.
+/// Everything needed to open TLS connections. The files are read at creation, and again before a
+/// connection when one of them changed (rotated certificates are picked up on the next reconnect).
 pub(crate) struct TlsContext {
-    connector: SslConnector,
+    config: TlsConfig,
+    loaded: Mutex<Loaded>,
     verify_hostname: bool,
     has_client_cert: bool,
     ca_file: Option<PathBuf>,
+}
+
+struct Loaded {
+    connector: SslConnector,
+    stamps: Vec<Option<(SystemTime, u64)>>,
+}
+
+/// When and how big each configured file is: a change means a reload.
+fn stamps(config: &TlsConfig) -> Vec<Option<(SystemTime, u64)>> {
+    [&config.ca_file, &config.cert_file, &config.key_file]
+        .into_iter()
+        .flatten()
+        .map(|p| std::fs::metadata(p).ok().and_then(|m| Some((m.modified().ok()?, m.len()))))
+        .collect()
 }
 
 fn read_file(key: &str, path: &Path) -> Result<Vec<u8>> {
@@ -64,6 +82,42 @@ impl TlsContext {
         if !config.enabled {
             return Ok(None);
         }
+        let stamps = stamps(config);
+        let connector = Self::build(config)?;
+        if !config.verify_hostname {
+            warn!(
+                "TLS hostname verification is off (tls.verify_hostname=false): any certificate from a trusted CA \
+                 is accepted for any server"
+            );
+        }
+        Ok(Some(TlsContext {
+            config: config.clone(),
+            loaded: Mutex::new(Loaded { connector, stamps }),
+            verify_hostname: config.verify_hostname,
+            has_client_cert: config.cert_file.is_some(),
+            ca_file: config.ca_file.clone(),
+        }))
+    }
+
+    /// The connector for the next connection, rebuilt first if a file changed. Files that changed into
+    /// something unusable (half written, say) leave the previous ones in use, with a warning.
+    fn connector(&self) -> SslConnector {
+        let mut loaded = self.loaded.lock();
+        let now = stamps(&self.config);
+        if now != loaded.stamps {
+            loaded.stamps = now;
+            match Self::build(&self.config) {
+                Ok(c) => {
+                    info!("TLS files changed; the next connections use them");
+                    loaded.connector = c;
+                }
+                Err(e) => warn!("{e}; the TLS files changed into something unusable, keeping the previous ones"),
+            }
+        }
+        loaded.connector.clone()
+    }
+
+    fn build(config: &TlsConfig) -> Result<SslConnector> {
         let setup = |e: openssl::error::ErrorStack| Error::TlsConfig(format!("cannot set up OpenSSL: {e}"));
         let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
         b.set_min_proto_version(Some(SslVersion::TLS1_2)).map_err(setup)?;
@@ -115,24 +169,13 @@ impl TlsContext {
                 b.check_private_key().map_err(|_| mismatch())?;
             }
         }
-        if !config.verify_hostname {
-            warn!(
-                "TLS hostname verification is off (tls.verify_hostname=false): any certificate from a trusted CA \
-                 is accepted for any server"
-            );
-        }
-        Ok(Some(TlsContext {
-            connector: b.build(),
-            verify_hostname: config.verify_hostname,
-            has_client_cert: config.cert_file.is_some(),
-            ca_file: config.ca_file.clone(),
-        }))
+        Ok(b.build())
     }
 
     /// Runs the handshake on a connected, blocking socket (its timeouts bound the handshake).
     pub fn connect(&self, host: &HostPort, tcp: TcpStream) -> Result<TlsStream> {
         let setup = |e: openssl::error::ErrorStack| Error::TlsHandshake(format!("{host}: cannot set up TLS: {e}"));
-        let mut c = self.connector.configure().map_err(setup)?;
+        let mut c = self.connector().configure().map_err(setup)?;
         c.set_verify_hostname(self.verify_hostname);
         // The name in the connect string: a DNS name (also sent as SNI), or an address checked against IP SANs.
         match c.connect(&host.host, tcp) {

@@ -142,8 +142,9 @@ fn pki() -> &'static Pki {
     })
 }
 
+/// Generous start-up time: the test machines are often busy.
 fn start(opts: ServerOptions) -> ZkServer {
-    ZkServer::start_with(opts).expect("start ZooKeeper")
+    ZkServer::start_with(opts.startup_timeout(Duration::from_secs(90))).expect("start ZooKeeper")
 }
 
 /// TLS port requiring a client certificate from our CA, with x509 identities, and SASL.
@@ -218,6 +219,48 @@ fn connect(c: Config) -> Client {
     let zk = Client::new(c).unwrap();
     zk.start(WAIT).unwrap();
     zk
+}
+
+/// For the ensemble tests: one ensemble at a time (six JVMs booting together starve a small machine),
+/// longer sessions and waits.
+fn ensemble_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn slow_config(hosts: &str, keys: &[(&str, &str)]) -> Config {
+    let mut c = config(hosts, keys);
+    c.session_timeout = Duration::from_secs(20);
+    c
+}
+
+fn slow_connect(c: Config) -> Client {
+    let zk = Client::new(c).unwrap();
+    zk.start(WAIT * 4).unwrap();
+    zk
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + WAIT * 8;
+    while std::time::Instant::now() < end {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Runs `f` again while it fails with a connection loss: right after a cut, a request may still go out on
+/// the old connection before the client notices.
+fn after_cut<T>(mut f: impl FnMut() -> zkrs::Result<T>) -> T {
+    for _ in 0..50 {
+        match f() {
+            Err(e) if e.code() == codes::CONNECTION_LOSS => std::thread::sleep(Duration::from_millis(100)),
+            r => return r.unwrap(),
+        }
+    }
+    panic!("still losing the connection");
 }
 
 /// Starts a client expected not to connect, and returns why.
@@ -448,7 +491,7 @@ fn sasl_digest_md5_authenticates_and_survives_a_reconnect() {
     proxy.drop_connections();
     eventually("bob reconnected", || bob.state() == State::Connected && proxy.connection_count() > 0);
     assert_eq!(bob.session_id(), session);
-    assert_eq!(bob.get_data(&path, None).unwrap().0, b"bob only");
+    assert_eq!(after_cut(|| bob.get_data(&path, None)).0, b"bob only");
     bob.delete(&path, -1).unwrap();
     anonymous.close().unwrap();
     bob.close().unwrap();
@@ -538,7 +581,7 @@ fn acl_matrix_with_digest_auth_that_survives_a_reconnect() {
     // The credentials are sent again on a new connection.
     proxy.drop_connections();
     eventually("alice reconnected", || alice.state() == State::Connected && proxy.connection_count() > 0);
-    assert_eq!(alice.get_data(&node("mine"), None).unwrap().0, b"m");
+    assert_eq!(after_cut(|| alice.get_data(&node("mine"), None)).0, b"m");
     alice.set_data(&node("mine"), b"after reconnect", -1).unwrap();
 
     for n in ["open", "ro", "mine", "digest"] {
@@ -552,11 +595,15 @@ fn acl_matrix_with_digest_auth_that_survives_a_reconnect() {
 
 #[test]
 fn tls_ensemble_failover_keeps_session_and_watches() {
+    let _turn = ensemble_turn();
     let p = pki();
-    let opts = ServerOptions::new().tls_pem(p.path("server.pem"), p.path("ca.pem")).tls_client_auth("none");
+    let opts = ServerOptions::new()
+        .tls_pem(p.path("server.pem"), p.path("ca.pem"))
+        .tls_client_auth("none")
+        .startup_timeout(Duration::from_secs(90));
     let mut ens = Ensemble::start_with(3, opts).unwrap();
     let hosts = ens.secure_connect_string("localhost").unwrap();
-    let zk = connect(config(&hosts, &[("tls.ca_file", &p.path("ca.pem"))]));
+    let zk = slow_connect(slow_config(&hosts, &[("tls.ca_file", &p.path("ca.pem"))]));
     zk.create("/w", b"", &CreateOptions::default()).unwrap();
     zk.create("/e", b"", &CreateOptions::ephemeral()).unwrap();
     let (w, rx) = watcher();
@@ -569,13 +616,13 @@ fn tls_ensemble_failover_keeps_session_and_watches() {
     };
     let first = member_of(&zk);
     ens.stop_member(first);
-    eventually("reconnected to another member", || zk.state() == State::Connected && member_of(&zk) != first);
+    wait_until("reconnected to another member", || zk.state() == State::Connected && member_of(&zk) != first);
     assert_eq!(zk.session_id(), session);
     let other = (0..3).find(|i| *i != first).unwrap();
-    let admin = connect(config(&ens.member_connect_string(other), &[]));
+    let admin = slow_connect(slow_config(&ens.member_connect_string(other), &[]));
     admin.set_data("/w", b"after failover", -1).unwrap();
     assert_eq!(
-        rx.recv_timeout(WAIT).unwrap(),
+        rx.recv_timeout(WAIT * 4).unwrap(),
         WatchedEvent { event_type: EventType::NodeDataChanged, path: "/w".into() }
     );
     assert!(admin.exists("/e", None).unwrap().is_some(), "the ephemeral survived the failover");
@@ -586,6 +633,7 @@ fn tls_ensemble_failover_keeps_session_and_watches() {
 
 #[test]
 fn read_only_mode_over_tls_and_back_to_read_write() {
+    let _turn = ensemble_turn();
     let p = pki();
     let opts = ServerOptions {
         read_only_mode: true,
@@ -596,18 +644,19 @@ fn read_only_mode_over_tls_and_back_to_read_write() {
         ..ServerOptions::default()
     }
     .tls_pem(p.path("server.pem"), p.path("ca.pem"))
-    .tls_client_auth("none");
+    .tls_client_auth("none")
+    .startup_timeout(Duration::from_secs(90));
     let mut ens = Ensemble::start_with(3, opts).unwrap();
-    let admin = connect(config(&ens.member_connect_string(0), &[]));
+    let admin = slow_connect(slow_config(&ens.member_connect_string(0), &[]));
     admin.create("/ro", b"data", &CreateOptions::default()).unwrap();
     admin.close().unwrap();
     ens.stop_member(1);
     ens.stop_member(2);
-    eventually("member 0 read-only", || ens.member_mode(0).as_deref() == Some("read-only"));
+    wait_until("member 0 read-only", || ens.member_mode(0).as_deref() == Some("read-only"));
     let hosts = ens.secure_connect_string("localhost").unwrap();
     let ca = p.path("ca.pem");
     let keys = [("tls.ca_file", ca.as_str()), ("read_only", "true"), ("randomize_hosts", "false")];
-    let ro = connect(config(&hosts, &keys));
+    let ro = slow_connect(slow_config(&hosts, &keys));
     assert_eq!(ro.state(), State::ConnectedReadOnly);
     assert_eq!(ro.get_data("/ro", None).unwrap().0, b"data");
     assert_eq!(ro.set_data("/ro", b"x", -1).unwrap_err().code(), codes::NOT_READ_ONLY);
@@ -615,7 +664,7 @@ fn read_only_mode_over_tls_and_back_to_read_write() {
     assert_eq!(ro.command("isro").unwrap(), "ro");
     ens.start_member(1).unwrap();
     ens.start_member(2).unwrap();
-    eventually("back to read-write", || ro.state() == State::Connected);
+    wait_until("back to read-write", || ro.state() == State::Connected);
     ro.set_data("/ro", b"x", -1).unwrap();
     ro.close().unwrap();
 }
@@ -639,4 +688,38 @@ fn failed_tls_handshakes_are_retried_with_backoff() {
     zk.close().unwrap();
     let n = attempts.load(std::sync::atomic::Ordering::SeqCst);
     assert!((2..=20).contains(&n), "{n} handshakes in 3 s");
+}
+
+#[test]
+fn rotated_client_certificates_are_used_from_the_next_connection() {
+    let p = pki();
+    let server = mtls_server();
+    let proxy = Proxy::start(format!("127.0.0.1:{}", server.secure_port().unwrap()).parse().unwrap()).unwrap();
+    let dir = p.dir.join(format!("rotation-{}", unique("r").trim_start_matches('/')));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("client.crt"), dir.join("client.key"));
+    std::fs::copy(p.path("alice.crt"), &cert).unwrap();
+    std::fs::copy(p.path("alice.key"), &key).unwrap();
+    let keys = [
+        ("tls.ca_file", p.path("ca.pem")),
+        ("tls.cert_file", cert.display().to_string()),
+        ("tls.key_file", key.display().to_string()),
+    ];
+    let zk = connect(config(&proxy.connect_string(), &with(&keys)));
+    let x509 = |zk: &Client| after_cut(|| zk.whoami()).into_iter().find(|i| i.auth_scheme == "x509").unwrap().user;
+    assert!(x509(&zk).contains("CN=alice"));
+    let session = zk.session_id();
+
+    // Half a rotation (a certificate without its key) is not used; the old pair stays.
+    std::fs::write(&cert, std::fs::read(p.path("bob.crt")).unwrap()).unwrap();
+    proxy.drop_connections();
+    eventually("reconnected", || zk.state() == State::Connected && proxy.connection_count() > 0);
+    assert!(x509(&zk).contains("CN=alice"));
+    // The whole rotation is.
+    std::fs::write(&key, std::fs::read(p.path("bob.key")).unwrap()).unwrap();
+    proxy.drop_connections();
+    eventually("reconnected", || zk.state() == State::Connected && proxy.connection_count() > 0);
+    assert!(x509(&zk).contains("CN=bob"));
+    assert_eq!(zk.session_id(), session);
+    zk.close().unwrap();
 }
