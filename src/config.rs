@@ -41,7 +41,8 @@ impl std::fmt::Debug for Secret {
 }
 
 /// TLS settings (the `tls.*` keys). Setting a certificate file turns TLS on; so does `tls.enabled=true`,
-/// which without `tls.ca_file` trusts the system's CA store.
+/// which without `tls.ca_file` trusts the system's CA store. The files are read when the client is created
+/// (bad ones are errors then) and again before a connection when they changed.
 #[derive(Debug, Clone)]
 pub struct TlsConfig {
     /// Connect with TLS (1.2 or later).
