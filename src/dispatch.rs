@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -69,6 +69,37 @@ impl EventFd {
     }
 }
 
+/// Wakes the I/O thread: one eventfd write per batch of submissions, however many there are.
+pub(crate) struct IoWaker {
+    fd: EventFd,
+    pending: AtomicBool,
+}
+
+impl IoWaker {
+    pub fn new() -> std::io::Result<IoWaker> {
+        Ok(IoWaker { fd: EventFd::new()?, pending: AtomicBool::new(false) })
+    }
+
+    pub fn wake(&self) {
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            self.fd.signal();
+        }
+    }
+
+    /// Called by the I/O thread when it handles the wake-up, before it drains the queue.
+    pub fn clear(&self) {
+        self.fd.reset();
+        self.pending.store(false, Ordering::Release);
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.fd.fd()
+    }
+}
+
+/// How many callbacks may run before requests they submitted are handed to the I/O thread.
+const MAX_DEFERRED_JOBS: u32 = 64;
+
 /// Jobs in order, and whether a consumer sleeps waiting for them.
 #[derive(Default)]
 struct Jobs {
@@ -88,10 +119,15 @@ pub(crate) struct EventQueue {
     /// Serialises dispatchers so callbacks never run concurrently.
     dispatch_lock: Mutex<()>,
     stopped: AtomicBool,
+    /// Async requests submitted from callbacks wake the I/O thread once per batch of callbacks rather
+    /// than once each: a pipelined client then costs one wake-up and one write per batch.
+    io_waker: Arc<IoWaker>,
+    io_wake_deferred: AtomicBool,
+    jobs_since_io_wake: AtomicU32,
 }
 
 impl EventQueue {
-    pub fn new(client_id: u64, poll_mode: bool) -> std::io::Result<EventQueue> {
+    pub fn new(client_id: u64, poll_mode: bool, io_waker: Arc<IoWaker>) -> std::io::Result<EventQueue> {
         Ok(EventQueue {
             client_id,
             jobs: Mutex::new(Jobs::default()),
@@ -100,6 +136,9 @@ impl EventQueue {
             listeners: Mutex::new(Vec::new()),
             dispatch_lock: Mutex::new(()),
             stopped: AtomicBool::new(false),
+            io_waker,
+            io_wake_deferred: AtomicBool::new(false),
+            jobs_since_io_wake: AtomicU32::new(0),
         })
     }
 
@@ -124,6 +163,18 @@ impl EventQueue {
         }
         if let Some(fd) = &self.poll_fd {
             fd.signal();
+        }
+    }
+
+    /// Called instead of waking the I/O thread for an async request submitted by a callback.
+    pub fn defer_io_wake(&self) {
+        self.io_wake_deferred.store(true, Ordering::Release);
+    }
+
+    fn flush_io_wake(&self) {
+        self.jobs_since_io_wake.store(0, Ordering::Relaxed);
+        if self.io_wake_deferred.swap(false, Ordering::AcqRel) {
+            self.io_waker.wake();
         }
     }
 
@@ -169,8 +220,12 @@ impl EventQueue {
         let mut j = self.jobs.lock();
         loop {
             if let Some(job) = j.queue.pop_front() {
+                if self.jobs_since_io_wake.fetch_add(1, Ordering::Relaxed) >= MAX_DEFERRED_JOBS {
+                    self.flush_io_wake();
+                }
                 return Some(job);
             }
+            self.flush_io_wake();
             if self.is_stopped() {
                 return None;
             }

@@ -181,8 +181,8 @@ impl IoLoop {
             if now >= end || self.closing() {
                 return;
             }
-            poll_fds(&mut [pollfd(self.shared.waker.fd(), libc::POLLIN)], end - now);
-            self.shared.clear_wake();
+            poll_fds(&mut [pollfd(self.shared.io_waker.fd(), libc::POLLIN)], end - now);
+            self.shared.io_waker.clear();
         }
     }
 
@@ -392,11 +392,11 @@ impl IoLoop {
             let want_write = self.wpos < self.wbuf.len() || read_wants_write;
             let mut fds = [
                 pollfd(conn.fd(), libc::POLLIN | if want_write { libc::POLLOUT } else { 0 }),
-                pollfd(self.shared.waker.fd(), libc::POLLIN),
+                pollfd(self.shared.io_waker.fd(), libc::POLLIN),
             ];
             poll_fds(&mut fds, wait);
             if fds[1].revents != 0 {
-                self.shared.clear_wake();
+                self.shared.io_waker.clear();
                 let closing = self.closing();
                 self.drain_submissions();
                 if closing && close_deadline.is_none() {
@@ -838,8 +838,11 @@ impl IoLoop {
             st.kazoo = state.kazoo(previous);
             crate::state::StateEvent { state, kazoo_state: st.kazoo, previous_kazoo_state: previous }
         };
-        self.shared.status_changed.notify_all();
+        // Queued before anyone waiting for this state wakes up: when `start` returns, the CONNECTED
+        // event is already waiting for the dispatcher (poll mode users rely on that).
         self.jobs.push(Job::State(ev));
+        self.notify_events();
+        self.shared.status_changed.notify_all();
     }
 }
 

@@ -5,7 +5,7 @@ pub(crate) mod io;
 pub(crate) mod transport;
 
 use crate::config::Config;
-use crate::dispatch::{EventQueue, ReplyFn};
+use crate::dispatch::{EventQueue, IoWaker, ReplyFn};
 use crate::error::{Error, Result};
 use crate::hosts::HostPort;
 use crate::path::Chroot;
@@ -13,7 +13,7 @@ use crate::state::{KazooState, State};
 use crate::watch::{PendingWatch, WatcherType};
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -126,8 +126,7 @@ pub(crate) struct Shared {
     pub hosts: Mutex<Vec<HostPort>>,
     pub hosts_changed: AtomicBool,
     pub submissions: Mutex<Submissions>,
-    pub waker: crate::dispatch::EventFd,
-    wake_pending: AtomicBool,
+    pub io_waker: Arc<IoWaker>,
     pub status: Mutex<Status>,
     pub status_changed: Condvar,
     pub events: EventQueue,
@@ -145,6 +144,7 @@ impl Shared {
             path: format!("eventfd: {e}"),
         };
         let (session_id, password) = config.client_id.clone().unwrap_or((0, vec![0; 16]));
+        let io_waker = Arc::new(IoWaker::new().map_err(sys)?);
         let tls = crate::tls::TlsContext::new(&config.tls)?;
         let sasl = crate::sasl::SaslClient::from_config(&config.sasl)?;
         Ok(Shared {
@@ -153,8 +153,7 @@ impl Shared {
             hosts: Mutex::new(hosts),
             hosts_changed: AtomicBool::new(false),
             submissions: Mutex::new(Submissions { queue: VecDeque::new(), phase: Phase::Connecting, closing: false }),
-            waker: crate::dispatch::EventFd::new().map_err(sys)?,
-            wake_pending: AtomicBool::new(false),
+            io_waker: io_waker.clone(),
             status: Mutex::new(Status {
                 state: State::Connecting,
                 kazoo: KazooState::Lost,
@@ -165,7 +164,7 @@ impl Shared {
                 last_error: None,
             }),
             status_changed: Condvar::new(),
-            events: EventQueue::new(id, poll).map_err(sys)?,
+            events: EventQueue::new(id, poll, io_waker).map_err(sys)?,
             tls,
             sasl,
             config,
@@ -174,6 +173,8 @@ impl Shared {
 
     /// Queues a request for the I/O thread, or refuses it with the reason.
     pub fn submit(&self, out: Outgoing) -> Result<()> {
+        // A sync call made inside a callback must go out at once: its thread waits for the reply.
+        let from_callback = matches!(out.sink, Sink::Async(_)) && crate::dispatch::is_dispatching(self.id);
         {
             let mut s = self.submissions.lock();
             if s.closing {
@@ -194,21 +195,17 @@ impl Shared {
             }
             s.queue.push_back(out);
         }
-        self.wake();
+        if from_callback {
+            self.events.defer_io_wake();
+        } else {
+            self.wake();
+        }
         Ok(())
     }
 
-    /// Wakes the I/O thread; one eventfd write per batch of submissions.
+    /// Wakes the I/O thread.
     pub fn wake(&self) {
-        if !self.wake_pending.swap(true, Ordering::AcqRel) {
-            self.waker.signal();
-        }
-    }
-
-    /// Called by the I/O thread when it handles the wake-up, before it drains the queue.
-    pub fn clear_wake(&self) {
-        self.waker.reset();
-        self.wake_pending.store(false, Ordering::Release);
+        self.io_waker.wake();
     }
 
     /// Waits until the client is connected, refused, closed or `timeout` passed.
