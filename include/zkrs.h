@@ -485,9 +485,11 @@ typedef void (*zkrs_watch_fn)(void *userdata, const struct zkrs_watch_event *eve
  * A one-shot watch for `zkrs_client_get_data`, `zkrs_client_exists` and `zkrs_client_get_children`:
  * `fn` runs exactly once if the watch was set — with the node event or with a terminal event (watch
  * removed, session expired, client closed). `free_userdata` (may be NULL) is called exactly once in
- * every case, after `fn` if `fn` ran: also when the watch is never set (the node does not exist for
- * get_data/get_children, the request failed, or the call itself returned an error — then before the
- * call returns). The struct itself is copied during the call.
+ * every case, after `fn` if `fn` ran, also when the watch is never set: when the call is refused
+ * before anything is sent (NULL argument, invalid path, closed client), before the call returns; when
+ * the server's answer leaves the watch unset (the node does not exist for get_data/get_children, or
+ * the request failed), on the client's event thread (or inside `zkrs_client_dispatch`), possibly after
+ * a sync call returned. The struct itself is copied during the call.
  */
 typedef struct zkrs_watcher {
     /**
@@ -1328,6 +1330,8 @@ bool zkrs_future_ready(const struct zkrs_future *f);
  * (whatever the result is), `ZKRS_RC_TIMEOUT` if it is not there in time, `ZKRS_RC_WOULD_DEADLOCK` when
  * called from a callback of the same client while the result is not there (only that callback's
  * thread could deliver it), `ZKRS_RC_FORKED` in a forked child. The getters wait the same way.
+ * With `dispatch=poll` a result is delivered inside `zkrs_client_dispatch`: waiting while no thread
+ * dispatches ends with `ZKRS_RC_TIMEOUT`.
  */
 zkrs_rc zkrs_future_wait(struct zkrs_future *f, int32_t timeout_ms);
 
@@ -1944,7 +1948,7 @@ uint32_t zkrs_version_number(void);
  * when this function fails. If `watch_out` is not NULL it receives a handle for `zkrs_watch_remove`
  * (release it with `zkrs_watch_free`).
  */
-int32_t zkrs_client_add_watch(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out);
+zkrs_rc zkrs_client_add_watch(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out);
 
 /**
  * Async `zkrs_client_add_watch`: `*watch_out` (may be NULL) is written at once, the watch is active once
@@ -1952,7 +1956,7 @@ int32_t zkrs_client_add_watch(struct zkrs_client *c, const char *path, int32_t m
  * `zkrs_client_dispatch`), with `cb_userdata`. If this returns an error, neither `cb` nor `fn` runs and
  * `free_userdata` runs once.
  */
-int32_t zkrs_client_add_watch_async(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, zkrs_void_fn cb, void *cb_userdata, struct zkrs_watch **watch_out);
+zkrs_rc zkrs_client_add_watch_async(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, zkrs_void_fn cb, void *cb_userdata, struct zkrs_watch **watch_out);
 
 /**
  * `zkrs_client_add_watch_async` returning a future in `*out` (read it with `zkrs_future_get`);
@@ -1960,7 +1964,7 @@ int32_t zkrs_client_add_watch_async(struct zkrs_client *c, const char *path, int
  * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
  * is sent and `*out` is not written.
  */
-int32_t zkrs_client_add_watch_future(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out, struct zkrs_future **out);
+zkrs_rc zkrs_client_add_watch_future(struct zkrs_client *c, const char *path, int32_t mode, zkrs_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_watch **watch_out, struct zkrs_future **out);
 
 /**
  * Removes the persistent watch: its callback runs once more with `ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`,
@@ -1968,7 +1972,7 @@ int32_t zkrs_client_add_watch_future(struct zkrs_client *c, const char *path, in
  * answer). `ZKRS_RC_NO_WATCHER` if it already ended; `ZKRS_RC_CLOSED` after the client was closed
  * (closing ended the watch). The handle stays valid until `zkrs_watch_free`.
  */
-int32_t zkrs_watch_remove(struct zkrs_watch *w);
+zkrs_rc zkrs_watch_remove(struct zkrs_watch *w);
 
 /**
  * Releases the handle. NULL does nothing. It does not remove the watch (that would need the server):
@@ -1982,7 +1986,7 @@ void zkrs_watch_free(struct zkrs_watch *w);
  * `ZKRS_EVENT_PERSISTENT_WATCH_REMOVED`). With `local`, only on this client (works while disconnected);
  * otherwise the server removes them too. `ZKRS_RC_NO_WATCHER` if there is none.
  */
-int32_t zkrs_client_remove_watches(struct zkrs_client *c, const char *path, int32_t kind, bool local);
+zkrs_rc zkrs_client_remove_watches(struct zkrs_client *c, const char *path, int32_t kind, bool local);
 
 /**
  * Async `zkrs_client_remove_watches`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
@@ -1990,20 +1994,20 @@ int32_t zkrs_client_remove_watches(struct zkrs_client *c, const char *path, int3
  * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
  * `cb` never runs.
  */
-int32_t zkrs_client_remove_watches_async(struct zkrs_client *c, const char *path, int32_t kind, bool local, zkrs_void_fn cb, void *userdata);
+zkrs_rc zkrs_client_remove_watches_async(struct zkrs_client *c, const char *path, int32_t kind, bool local, zkrs_void_fn cb, void *userdata);
 
 /**
  * `zkrs_client_remove_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
  * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
  * is sent and `*out` is not written.
  */
-int32_t zkrs_client_remove_watches_future(struct zkrs_client *c, const char *path, int32_t kind, bool local, struct zkrs_future **out);
+zkrs_rc zkrs_client_remove_watches_future(struct zkrs_client *c, const char *path, int32_t kind, bool local, struct zkrs_future **out);
 
 /**
  * Checks that this client has watches of `kind` (`ZKRS_WATCHER_*`) on `path` and that the server knows
  * them, without removing anything: `ZKRS_RC_OK`, or `ZKRS_RC_NO_WATCHER`.
  */
-int32_t zkrs_client_check_watches(struct zkrs_client *c, const char *path, int32_t kind);
+zkrs_rc zkrs_client_check_watches(struct zkrs_client *c, const char *path, int32_t kind);
 
 /**
  * Async `zkrs_client_check_watches`: returns at once. If it returned `ZKRS_RC_OK`, `cb(userdata, ...)` runs
@@ -2011,14 +2015,14 @@ int32_t zkrs_client_check_watches(struct zkrs_client *c, const char *path, int32
  * error (also `ZKRS_RC_CLOSING` at close); its arguments are borrowed for the call. If it returned an error,
  * `cb` never runs.
  */
-int32_t zkrs_client_check_watches_async(struct zkrs_client *c, const char *path, int32_t kind, zkrs_void_fn cb, void *userdata);
+zkrs_rc zkrs_client_check_watches_async(struct zkrs_client *c, const char *path, int32_t kind, zkrs_void_fn cb, void *userdata);
 
 /**
  * `zkrs_client_check_watches_async` returning a future in `*out` (read it with `zkrs_future_get`).
  * The new future in `*out` belongs to the caller (release it with `zkrs_future_free`). On error nothing
  * is sent and `*out` is not written.
  */
-int32_t zkrs_client_check_watches_future(struct zkrs_client *c, const char *path, int32_t kind, struct zkrs_future **out);
+zkrs_rc zkrs_client_check_watches_future(struct zkrs_client *c, const char *path, int32_t kind, struct zkrs_future **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -211,6 +211,14 @@ impl Client {
         Ok(())
     }
 
+    /// Credentials are re-sent after every reconnect, so ones the server cannot take must never be kept.
+    fn check_auth(&self, scheme: &str, credentials: &[u8]) -> Result<()> {
+        if scheme.is_empty() {
+            return Err(Error::BadArguments("empty auth scheme".into()));
+        }
+        self.check_data(credentials)
+    }
+
     fn max_data(&self) -> usize {
         self.shared().config.max_frame_bytes - 1024
     }
@@ -671,9 +679,7 @@ impl Client {
     /// Adds credentials to the session (`("digest", b"user:password")`); they are sent again after
     /// every reconnect. Refused credentials end the session with `AuthFailed`.
     pub fn add_auth(&self, scheme: &str, credentials: &[u8]) -> Result<()> {
-        if scheme.is_empty() {
-            return Err(Error::BadArguments("empty auth scheme".into()));
-        }
+        self.check_auth(scheme, credentials)?;
         self.call(ops::add_auth(scheme, credentials))
     }
 
@@ -684,9 +690,7 @@ impl Client {
         credentials: &[u8],
         cb: impl FnOnce(Result<()>) + Send + 'static,
     ) -> Result<()> {
-        if scheme.is_empty() {
-            return Err(Error::BadArguments("empty auth scheme".into()));
-        }
+        self.check_auth(scheme, credentials)?;
         self.call_async(ops::add_auth(scheme, credentials), cb)
     }
 

@@ -121,6 +121,8 @@ pub(crate) fn check_ttl(mode: CreateMode, ttl_ms: i64) -> Result<i64> {
             return Err(Error::BadArguments(format!("TTL {ttl_ms} ms is out of range (1..=1099511627775)")));
         }
         Ok(ttl_ms)
+    } else if ttl_ms != 0 {
+        Err(Error::BadArguments(format!("a TTL ({ttl_ms} ms) needs a TTL create mode, not {mode:?}")))
     } else {
         Ok(-1)
     }

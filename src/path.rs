@@ -32,7 +32,10 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<()> {
             || ('\u{1}'..='\u{1f}').contains(&c)
             || ('\u{7f}'..='\u{9f}').contains(&c)
             || ('\u{e000}'..='\u{f8ff}').contains(&c)
-            || ('\u{fff0}'..='\u{ffff}').contains(&c);
+            || ('\u{fff0}'..='\u{ffff}').contains(&c)
+            // The server checks UTF-16 code units and refuses surrogates, so every character beyond
+            // the Basic Multilingual Plane (a surrogate pair in Java) is refused too.
+            || c > '\u{ffff}';
         if refused {
             return bad(&format!("character U+{:04X} is not allowed", c as u32));
         }
@@ -100,7 +103,22 @@ mod tests {
         for ok in ["/", "/a", "/a/b", "/a.b", "/..a", "/zookeeper", "/日本"] {
             validate_path(ok, false).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
-        for bad in ["", "a", "/a/", "//", "/a//b", "/a/./b", "/a/..", "/.", "/a\u{1}", "/a\0b", "/\u{fff5}"] {
+        for bad in [
+            "",
+            "a",
+            "/a/",
+            "//",
+            "/a//b",
+            "/a/./b",
+            "/a/..",
+            "/.",
+            "/a\u{1}",
+            "/a\0b",
+            "/\u{fff5}",
+            "/\u{e000}",
+            "/🐘",
+            "/a/\u{10000}",
+        ] {
             assert!(validate_path(bad, false).is_err(), "{bad:?} accepted");
         }
         validate_path("/a/", true).unwrap();

@@ -446,3 +446,21 @@ fn every_read_and_compound_call_has_an_async_form() {
     assert_eq!(zk.ensure_path_async("a", |_| {}).unwrap_err().code(), codes::INVALID_PATH);
     zk.close().unwrap();
 }
+
+#[test]
+fn bad_arguments_are_refused_before_anything_is_sent() {
+    let zk = chrooted("refused");
+    let ttl_without_ttl_mode = CreateOptions::default().with_ttl_ms(1000);
+    assert_eq!(zk.create("/t", b"", &ttl_without_ttl_mode).unwrap_err().code(), codes::BAD_ARGUMENTS);
+    // Characters the server refuses: beyond the BMP (a surrogate pair in Java) and the private use area.
+    for path in ["/🐘", "/a\u{e000}"] {
+        assert_eq!(zk.create(path, b"", &CreateOptions::default()).unwrap_err().code(), codes::INVALID_PATH);
+    }
+    // Oversized credentials would be re-sent after every reconnect: refused, and the session is unharmed.
+    let huge = vec![b'x'; 1 << 20];
+    assert_eq!(zk.add_auth("digest", &huge).unwrap_err().code(), codes::DATA_TOO_LARGE);
+    assert_eq!(zk.add_auth_async("digest", &huge, |_| {}).unwrap_err().code(), codes::DATA_TOO_LARGE);
+    assert!(zk.exists("/", None).unwrap().is_some());
+    assert!(zk.exists("/t", None).unwrap().is_none());
+    zk.close().unwrap();
+}

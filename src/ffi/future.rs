@@ -419,6 +419,8 @@ pub unsafe extern "C" fn zkrs_future_ready(f: *const zkrs_future) -> bool {
 /// (whatever the result is), `ZKRS_RC_TIMEOUT` if it is not there in time, `ZKRS_RC_WOULD_DEADLOCK` when
 /// called from a callback of the same client while the result is not there (only that callback's
 /// thread could deliver it), `ZKRS_RC_FORKED` in a forked child. The getters wait the same way.
+/// With `dispatch=poll` a result is delivered inside `zkrs_client_dispatch`: waiting while no thread
+/// dispatches ends with `ZKRS_RC_TIMEOUT`.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_future_wait(f: *mut zkrs_future, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {

@@ -2,6 +2,7 @@
 //! handle), removing and checking watches, `zkrs_watch_event`, event and state numbers.
 
 use super::client::{client_arg, zkrs_client, Handle};
+use super::error::zkrs_rc;
 use super::future::{make_future, zkrs_future, Value};
 use super::ops::zkrs_void_fn;
 use super::{fail, fail_with, out_arg, str_arg, to_cstring, UserData, EMPTY};
@@ -73,9 +74,11 @@ pub type zkrs_watch_fn = Option<unsafe extern "C" fn(userdata: *mut c_void, even
 /// A one-shot watch for `zkrs_client_get_data`, `zkrs_client_exists` and `zkrs_client_get_children`:
 /// `fn` runs exactly once if the watch was set — with the node event or with a terminal event (watch
 /// removed, session expired, client closed). `free_userdata` (may be NULL) is called exactly once in
-/// every case, after `fn` if `fn` ran: also when the watch is never set (the node does not exist for
-/// get_data/get_children, the request failed, or the call itself returned an error — then before the
-/// call returns). The struct itself is copied during the call.
+/// every case, after `fn` if `fn` ran, also when the watch is never set: when the call is refused
+/// before anything is sent (NULL argument, invalid path, closed client), before the call returns; when
+/// the server's answer leaves the watch unset (the node does not exist for get_data/get_children, or
+/// the request failed), on the client's event thread (or inside `zkrs_client_dispatch`), possibly after
+/// a sync call returned. The struct itself is copied during the call.
 #[repr(C)]
 pub struct zkrs_watcher {
     /// The callback (required).
@@ -135,7 +138,7 @@ impl WatchCtx {
 
 /// Reads an optional `const zkrs_watcher *`. From here on `free_userdata` is owned by zkrs: an error
 /// returned here has already called it.
-pub(crate) unsafe fn watcher_arg(w: *const zkrs_watcher) -> Result<Option<WatchCtx>, i32> {
+pub(crate) unsafe fn watcher_arg(w: *const zkrs_watcher) -> Result<Option<WatchCtx>, zkrs_rc> {
     let Some(w) = w.as_ref() else { return Ok(None) };
     let ctx = WatchCtx::new(w.r#fn, w.userdata, w.free_userdata);
     if w.r#fn.is_none() {
@@ -240,7 +243,7 @@ pub unsafe extern "C" fn zkrs_client_add_watch(
     userdata: *mut c_void,
     free_userdata: zkrs_free_fn,
     watch_out: *mut *mut zkrs_watch,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
         let w = a.watcher;
@@ -270,7 +273,7 @@ pub unsafe extern "C" fn zkrs_client_add_watch_async(
     cb: zkrs_void_fn,
     cb_userdata: *mut c_void,
     watch_out: *mut *mut zkrs_watch,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
@@ -307,7 +310,7 @@ pub unsafe extern "C" fn zkrs_client_add_watch_future(
     free_userdata: zkrs_free_fn,
     watch_out: *mut *mut zkrs_watch,
     out: *mut *mut zkrs_future,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
         let out = try_arg!(out_arg(out, "out"));
@@ -330,7 +333,7 @@ pub unsafe extern "C" fn zkrs_client_add_watch_future(
 /// answer). `ZKRS_RC_NO_WATCHER` if it already ended; `ZKRS_RC_CLOSED` after the client was closed
 /// (closing ended the watch). The handle stays valid until `zkrs_watch_free`.
 #[no_mangle]
-pub unsafe extern "C" fn zkrs_watch_remove(w: *mut zkrs_watch) -> i32 {
+pub unsafe extern "C" fn zkrs_watch_remove(w: *mut zkrs_watch) -> zkrs_rc {
     ffi_guard! {
         let w = try_arg!(super::ref_arg(w as *const zkrs_watch, "w"));
         try_arg!(w.client.usable());
@@ -362,7 +365,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches(
     path: *const c_char,
     kind: i32,
     local: bool,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
@@ -386,7 +389,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches_async(
     local: bool,
     cb: zkrs_void_fn,
     userdata: *mut c_void,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
@@ -410,7 +413,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches_future(
     kind: i32,
     local: bool,
     out: *mut *mut zkrs_future,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
@@ -425,7 +428,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches_future(
 /// Checks that this client has watches of `kind` (`ZKRS_WATCHER_*`) on `path` and that the server knows
 /// them, without removing anything: `ZKRS_RC_OK`, or `ZKRS_RC_NO_WATCHER`.
 #[no_mangle]
-pub unsafe extern "C" fn zkrs_client_check_watches(c: *mut zkrs_client, path: *const c_char, kind: i32) -> i32 {
+pub unsafe extern "C" fn zkrs_client_check_watches(c: *mut zkrs_client, path: *const c_char, kind: i32) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
@@ -448,7 +451,7 @@ pub unsafe extern "C" fn zkrs_client_check_watches_async(
     kind: i32,
     cb: zkrs_void_fn,
     userdata: *mut c_void,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
@@ -471,7 +474,7 @@ pub unsafe extern "C" fn zkrs_client_check_watches_future(
     path: *const c_char,
     kind: i32,
     out: *mut *mut zkrs_future,
-) -> i32 {
+) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));

@@ -202,8 +202,8 @@ static void test_create(zkrs_client *zk) {
     CHECK_RC(zkrs_client_create(zk, path("/ttl0"), NULL, 0, &o, NULL, NULL), ZKRS_RC_BAD_ARGUMENTS);
     o.mode = ZKRS_CREATE_PERSISTENT;
     o.ttl_ms = 1000;
-    KNOWN_BUG_RC(zkrs_client_create(zk, path("/ttl-on-persistent"), NULL, 0, &o, NULL, NULL), ZKRS_RC_BAD_ARGUMENTS,
-                 "zkrs_create_options.ttl_ms must be 0 for non-TTL modes (header) but is silently ignored");
+    CHECK_RC_MSG(zkrs_client_create(zk, path("/ttl-on-persistent"), NULL, 0, &o, NULL, NULL), ZKRS_RC_BAD_ARGUMENTS,
+                 "TTL");
     o.ttl_ms = 0;
     o.mode = 7;
     CHECK_RC_MSG(zkrs_client_create(zk, path("/mode7"), NULL, 0, &o, NULL, NULL), ZKRS_RC_BAD_ARGUMENTS, "mode");

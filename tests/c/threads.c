@@ -184,10 +184,10 @@ static void test_close_from_callbacks(const char *hosts, zkrs_client *other) {
     c.zk = test_connect(hosts);
     int n = 0;
     /* The first completion may close the client while requests are still being submitted: from then on
-       submitting is refused with CLOSED and that request's callback never runs. */
+       submitting is refused (CLOSING, then CLOSED) and that request's callback never runs. */
     for (int i = 0; i < iters(100); i++) {
         zkrs_rc rc = zkrs_client_get_data_async(c.zk, "/", NULL, close_from_completion, &c);
-        if (rc == ZKRS_RC_CLOSED) break;
+        if (rc == ZKRS_RC_CLOSED || rc == ZKRS_RC_CLOSING) break;
         CHECK_OK(rc);
         n++;
     }
@@ -288,7 +288,7 @@ static void *race(void *arg) {
         }
         if (zkrs_client_get_data_async(r->zk, "/", NULL, on_race, r) == ZKRS_RC_OK)
             __sync_add_and_fetch(&r->submitted, 1);
-        if (rc == ZKRS_RC_CLOSED) break;
+        if (rc == ZKRS_RC_CLOSED || rc == ZKRS_RC_CLOSING) break;
     }
     return NULL;
 }
