@@ -75,7 +75,6 @@ struct IoLoop {
     deliveries: Vec<Delivery>,
     /// Jobs for the dispatcher, handed over in one batch per loop turn.
     jobs: Vec<Job>,
-    ping_outstanding: bool,
     close_xid: Option<i32>,
     close_done: bool,
 }
@@ -106,7 +105,6 @@ impl IoLoop {
             wpos: 0,
             deliveries: Vec::new(),
             jobs: Vec::new(),
-            ping_outstanding: false,
             close_xid: None,
             close_done: false,
             shared,
@@ -343,7 +341,6 @@ impl IoLoop {
         let mut last_recv = Instant::now();
         let mut last_send = Instant::now();
         let mut close_deadline: Option<Instant> = None;
-        self.ping_outstanding = false;
         self.close_done = false;
         let mut ro_probe = if resp.read_only { Some(ReadWriteProbe::new()) } else { None };
         loop {
@@ -365,11 +362,13 @@ impl IoLoop {
                     return Ended::Closed;
                 }
             }
-            if !self.ping_outstanding && close_deadline.is_none() && now >= last_send + ping_every {
+            // Like the Java client, ping whenever nothing was sent for a third of the timeout, even with
+            // a ping unanswered: while a long backlog of replies drains, pings are what keep the session.
+            let idle = self.wpos >= self.wbuf.len();
+            if idle && close_deadline.is_none() && now >= last_send + ping_every {
                 let mut f = proto::start_frame(xid::PING, op::PING, 0);
                 proto::patch_length(&mut f);
                 self.wbuf.extend_from_slice(&f);
-                self.ping_outstanding = true;
                 continue;
             }
             if let Some(probe) = ro_probe.as_mut() {
@@ -378,7 +377,7 @@ impl IoLoop {
                 }
             }
             let mut deadline = last_recv + read_timeout;
-            if !self.ping_outstanding && close_deadline.is_none() {
+            if self.wpos >= self.wbuf.len() && close_deadline.is_none() {
                 deadline = deadline.min(last_send + ping_every);
             }
             if let Some(d) = close_deadline {
@@ -647,7 +646,7 @@ impl IoLoop {
                     None => debug!("ignoring event type {} state {}", ev.event_type, ev.state),
                 }
             }
-            xid::PING => self.ping_outstanding = false,
+            xid::PING => {}
             xid::AUTH => {
                 let waiter = self.auth_waiters.pop_front().flatten();
                 if h.err != 0 {
