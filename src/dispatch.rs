@@ -142,10 +142,19 @@ impl EventQueue {
         })
     }
 
-    /// Queues one job and wakes the consumer.
-    pub fn push(&self, job: Job) {
-        let mut batch = vec![job];
-        self.push_batch(&mut batch);
+    /// Queues one job from outside the I/O thread, unless the dispatcher has finished for good (then
+    /// the job is handed back: it would never run).
+    pub fn try_push(&self, job: Job) -> std::result::Result<(), Job> {
+        let wake = {
+            let mut j = self.jobs.lock();
+            if self.is_stopped() {
+                return Err(job);
+            }
+            j.queue.push_back(job);
+            j.consumer_waiting
+        };
+        self.wake_consumer(wake);
+        Ok(())
     }
 
     /// Queues every job of `batch` (leaving it empty) and wakes the consumer once.
@@ -158,7 +167,11 @@ impl EventQueue {
             j.queue.extend(batch.drain(..));
             j.consumer_waiting
         };
-        if wake {
+        self.wake_consumer(wake);
+    }
+
+    fn wake_consumer(&self, sleeping: bool) {
+        if sleeping {
             self.available.notify_one();
         }
         if let Some(fd) = &self.poll_fd {
@@ -284,13 +297,19 @@ impl EventQueue {
         let nested = is_dispatching(self.client_id);
         let _g = if nested { None } else { Some(self.dispatch_lock.lock()) };
         loop {
-            let job = self.jobs.lock().queue.pop_front();
-            match job {
-                Some(job) => self.run_marked(job),
-                None => break,
-            }
+            let job = {
+                let mut j = self.jobs.lock();
+                match j.queue.pop_front() {
+                    Some(job) => job,
+                    None => {
+                        // Under the lock, so `try_push` either lands before this or sees it.
+                        self.stopped.store(true, Ordering::Release);
+                        break;
+                    }
+                }
+            };
+            self.run_marked(job);
         }
-        self.stopped.store(true, Ordering::Release);
         self.available.notify_all();
     }
 }

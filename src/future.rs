@@ -94,6 +94,7 @@ impl<T: Send + 'static> ZkFuture<T> {
 
     /// Runs `f` with the result on the client's dispatcher: when it arrives, or at once (queued to the
     /// dispatcher) if it is already there. Only one `then` per future; the result cannot be taken after.
+    /// `Closed` (and `f` never runs) when the result is there but the client is closed.
     pub fn then(&self, f: impl FnOnce(Result<T>) + Send + 'static) -> Result<()> {
         let mut slot = self.inner.slot.lock();
         match std::mem::replace(&mut *slot, Slot::Taken) {
@@ -107,8 +108,8 @@ impl<T: Send + 'static> ZkFuture<T> {
             }
             Slot::Ready(r) => {
                 drop(slot);
-                self.inner.shared.events.push(Job::Run(Box::new(move || f(r))));
-                Ok(())
+                // Refused once the client is closed: no callback of it may run any more.
+                self.inner.shared.events.try_push(Job::Run(Box::new(move || f(r)))).map_err(|_| Error::Closed)
             }
             Slot::Taken => Err(Error::BadArguments("the result was already taken".into())),
         }

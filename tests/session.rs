@@ -325,3 +325,16 @@ fn a_silent_connection_is_declared_dead_and_replaced() {
     zk.exists("/", None).unwrap();
     zk.close().unwrap();
 }
+
+#[test]
+fn then_after_close_is_refused_and_never_runs() {
+    let zk = connect();
+    let f = zk.future(|cb| zk.exists_async("/", None, cb)).unwrap();
+    f.wait(WAIT).unwrap();
+    zk.close().unwrap();
+    let ran = Arc::new(Mutex::new(false));
+    let r = ran.clone();
+    assert_eq!(f.then(move |_| *r.lock().unwrap() = true).unwrap_err().code(), codes::CLOSED);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!*ran.lock().unwrap(), "a callback ran after close returned");
+}
