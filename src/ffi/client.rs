@@ -4,7 +4,7 @@ use super::buf::zkrs_buf;
 use super::config::zkrs_config;
 use super::watch::zkrs_free_fn;
 use super::UserData;
-use super::{fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc};
+use super::{code_of, fail, finish, out_arg, ref_arg, str_arg, zkrs_rc};
 use crate::client::{Client, ListenerId};
 use crate::error::codes;
 use crate::state::StateEvent;
@@ -99,19 +99,15 @@ pub unsafe extern "C" fn zkrs_client_new(cfg: *const zkrs_config, out: *mut *mut
     ffi_guard! {
         let cfg = try_arg!(ref_arg(cfg, "cfg"));
         let out = try_arg!(out_arg(out, "out"));
-        match Client::new(cfg.config.clone()) {
-            Ok(client) => {
-                let handle = Arc::new(Handle {
-                    client,
-                    closed: AtomicBool::new(false),
-                    pid: std::process::id(),
-                    listeners: Mutex::new(Vec::new()),
-                });
-                *out = Box::into_raw(Box::new(zkrs_client { handle }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Client::new(cfg.config.clone()), |client| {
+            let handle = Arc::new(Handle {
+                client,
+                closed: AtomicBool::new(false),
+                pid: std::process::id(),
+                listeners: Mutex::new(Vec::new()),
+            });
+            *out = Box::into_raw(Box::new(zkrs_client { handle }));
+        })
     }
 }
 
@@ -122,10 +118,7 @@ pub unsafe extern "C" fn zkrs_client_new(cfg: *const zkrs_config, out: *mut *mut
 pub unsafe extern "C" fn zkrs_client_start(c: *mut zkrs_client, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
-        match c.client.start(self::timeout_ms(timeout_ms)) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.start(self::timeout_ms(timeout_ms)))
     }
 }
 
@@ -143,10 +136,7 @@ pub unsafe extern "C" fn zkrs_client_close(c: *mut zkrs_client) -> zkrs_rc {
         c.closed.store(true, Ordering::Release);
         let r = c.client.close();
         c.remove_listeners();
-        match r {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(r)
     }
 }
 
@@ -279,10 +269,7 @@ pub unsafe extern "C" fn zkrs_client_set_hosts(c: *mut zkrs_client, hosts: *cons
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let hosts = try_arg!(str_arg(hosts, "hosts"));
-        match c.client.set_hosts(hosts) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.set_hosts(hosts))
     }
 }
 
@@ -302,13 +289,9 @@ pub unsafe extern "C" fn zkrs_client_command(
         let c = try_arg!(client_arg(c));
         let cmd = try_arg!(str_arg(cmd, "cmd"));
         let out = try_arg!(out_arg(reply_out, "reply_out"));
-        match c.client.command(cmd) {
-            Ok(reply) => {
-                *out = zkrs_buf::boxed(reply.into_bytes());
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.command(cmd), |reply| {
+            *out = zkrs_buf::boxed(reply.into_bytes());
+        })
     }
 }
 
@@ -320,13 +303,9 @@ pub unsafe extern "C" fn zkrs_client_server_version(c: *mut zkrs_client, version
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let out = try_arg!(out_arg(version_out, "version_out"));
-        match c.client.server_version() {
-            Ok(v) => {
-                *out = zkrs_buf::boxed(v.into_bytes());
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.server_version(), |v| {
+            *out = zkrs_buf::boxed(v.into_bytes());
+        })
     }
 }
 
@@ -338,15 +317,11 @@ pub unsafe extern "C" fn zkrs_client_server_version(c: *mut zkrs_client, version
 pub unsafe extern "C" fn zkrs_client_dispatch(c: *mut zkrs_client, timeout_ms: i32, served_out: *mut usize) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
-        match c.client.dispatch(self::timeout_ms(timeout_ms)) {
-            Ok(n) => {
-                if !served_out.is_null() {
-                    *served_out = n;
-                }
-                codes::OK
+        finish(c.client.dispatch(self::timeout_ms(timeout_ms)), |n| {
+            if !served_out.is_null() {
+                *served_out = n;
             }
-            Err(e) => fail_with(&e),
-        }
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! `zkrs_config`: client settings by string keys.
 
-use super::{fail_with, out_arg, str_arg, zkrs_rc};
+use super::{finish, out_arg, str_arg, zkrs_rc};
 use crate::config::Config;
 use crate::error::codes;
 use std::ffi::c_char;
@@ -36,13 +36,9 @@ pub unsafe extern "C" fn zkrs_config_set(cfg: *mut zkrs_config, key: *const c_ch
         let key = try_arg!(str_arg(key, "key"));
         let value = try_arg!(str_arg(value, "value"));
         let mut next = cfg.config.clone();
-        match next.set(key, value) {
-            Ok(()) => {
-                cfg.config = next;
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(next.set(key, value), |()| {
+            cfg.config = next;
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use super::server::zkrs_client_info_list;
 use super::stat::{write_stat, zkrs_stat};
 use super::txn::{zkrs_read_results, zkrs_txn_results};
 use super::watch::{watcher_arg, zkrs_watcher};
-use super::{bytes_arg, fail, fail_with, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
+use super::{bytes_arg, fail, fail_with, finish, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
 use crate::acl::Acl;
 use crate::error::{codes, Result};
 use crate::future::ZkFuture;
@@ -109,19 +109,15 @@ pub(crate) unsafe fn make_future(
     out: *mut *mut zkrs_future,
     start: impl FnOnce(Box<dyn FnOnce(Result<Value>) + Send>) -> Result<()>,
 ) -> zkrs_rc {
-    match client.client.future(start) {
-        Ok(future) => {
-            let inner = Arc::new(FutureInner {
-                client,
-                future,
-                cache: Mutex::new(None),
-                then_registered: std::sync::atomic::AtomicBool::new(false),
-            });
-            *out = Box::into_raw(Box::new(zkrs_future { inner }));
-            codes::OK
-        }
-        Err(e) => fail_with(&e),
-    }
+    finish(client.client.future(start), |future| {
+        let inner = Arc::new(FutureInner {
+            client,
+            future,
+            cache: Mutex::new(None),
+            then_registered: std::sync::atomic::AtomicBool::new(false),
+        });
+        *out = Box::into_raw(Box::new(zkrs_future { inner }));
+    })
 }
 
 /// `zkrs_client_get_data_async` returning a future (read it with `zkrs_future_get_data`).
@@ -715,14 +711,10 @@ pub unsafe extern "C" fn zkrs_future_then(f: *mut zkrs_future, cb: zkrs_future_f
             // SAFETY: a C callback given for this userdata; the future outlives the call.
             unsafe { cb(ud.0, &mut borrowed) }
         });
-        match r {
-            Ok(()) => {
-                f.inner.then_registered.store(true, std::sync::atomic::Ordering::Release);
-                drop(cache);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(r, |()| {
+            f.inner.then_registered.store(true, std::sync::atomic::Ordering::Release);
+            drop(cache);
+        })
     }
 }
 

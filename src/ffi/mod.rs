@@ -140,6 +140,23 @@ pub(crate) fn fail(rc: zkrs_rc, message: &str) -> zkrs_rc {
     rc
 }
 
+/// The code for a core result; on success `write` stores the value in the caller's out-parameters
+/// (so they are written only on success).
+pub(crate) fn finish<T>(r: Result<T, Error>, write: impl FnOnce(T)) -> zkrs_rc {
+    match r {
+        Ok(v) => {
+            write(v);
+            codes::OK
+        }
+        Err(e) => fail_with(&e),
+    }
+}
+
+/// The code for a core result whose value, if any, the caller does not receive.
+pub(crate) fn code_of<T>(r: Result<T, Error>) -> zkrs_rc {
+    finish(r, drop)
+}
+
 /// Records a core error as this thread's last error and returns its code.
 pub(crate) fn fail_with(e: &Error) -> zkrs_rc {
     fail(e.code(), &e.to_string())

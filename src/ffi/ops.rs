@@ -6,7 +6,7 @@ use super::buf::{zkrs_buf, zkrs_string_list};
 use super::client::{client_arg, zkrs_client};
 use super::stat::{write_stat, zkrs_stat};
 use super::watch::{watcher_arg, zkrs_watcher};
-use super::{bytes_arg, fail, fail_with, out_arg, str_arg, to_cstring, zkrs_rc, UserData, EMPTY};
+use super::{bytes_arg, code_of, fail, fail_with, finish, out_arg, str_arg, to_cstring, zkrs_rc, UserData, EMPTY};
 use crate::error::{codes, Error, Result};
 use crate::ops::{CreateMode, CreateOptions, Created};
 use crate::stat::Stat;
@@ -128,14 +128,6 @@ macro_rules! callback_arg {
     };
 }
 
-/// The result of an `_async` submission: OK (the callback will run exactly once) or the error.
-fn submitted(r: Result<()>) -> zkrs_rc {
-    match r {
-        Ok(()) => codes::OK,
-        Err(e) => fail_with(&e),
-    }
-}
-
 // ---- create ------------------------------------------------------------------------------------
 
 /// Creates the node `path` with `len` bytes of `data` (`data` may be NULL when `len` is 0) and the
@@ -159,16 +151,12 @@ pub unsafe extern "C" fn zkrs_client_create(
         let path = try_arg!(str_arg(path, "path"));
         let data = try_arg!(bytes_arg(data, len, "data"));
         let opts = try_arg!(create_options(opts));
-        match c.client.create(path, data, &opts) {
-            Ok(Created { path, stat }) => {
-                if !created_path_out.is_null() {
-                    *created_path_out = zkrs_buf::boxed(path.into_bytes());
-                }
-                write_stat(stat_out, &stat);
-                codes::OK
+        finish(c.client.create(path, data, &opts), |Created { path, stat }| {
+            if !created_path_out.is_null() {
+                *created_path_out = zkrs_buf::boxed(path.into_bytes());
             }
-            Err(e) => fail_with(&e),
-        }
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -192,7 +180,7 @@ pub unsafe extern "C" fn zkrs_client_create_async(
         let opts = try_arg!(create_options(opts));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.create_async(path, data, &opts, move |r| {
+        code_of(c.client.create_async(path, data, &opts, move |r| {
             let ud = ud;
             match r {
                 Ok(Created { path, stat }) => {
@@ -225,14 +213,10 @@ pub unsafe extern "C" fn zkrs_client_get_data(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let data_out = try_arg!(out_arg(data_out, "data_out"));
-        match c.client.get_data(path, watch.map(|w| w.into_watcher())) {
-            Ok((data, stat)) => {
-                *data_out = zkrs_buf::boxed(data);
-                write_stat(stat_out, &stat);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.get_data(path, watch.map(|w| w.into_watcher())), |(data, stat)| {
+            *data_out = zkrs_buf::boxed(data);
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -254,7 +238,7 @@ pub unsafe extern "C" fn zkrs_client_get_data_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.get_data_async(path, watch.map(|w| w.into_watcher()), move |r| {
+        code_of(c.client.get_data_async(path, watch.map(|w| w.into_watcher()), move |r| {
             let ud = ud;
             match r {
                 Ok((data, stat)) => {
@@ -285,13 +269,9 @@ pub unsafe extern "C" fn zkrs_client_set_data(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let data = try_arg!(bytes_arg(data, len, "data"));
-        match c.client.set_data(path, data, version) {
-            Ok(stat) => {
-                write_stat(stat_out, &stat);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.set_data(path, data, version), |stat| {
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -315,7 +295,7 @@ pub unsafe extern "C" fn zkrs_client_set_data_async(
         let data = try_arg!(bytes_arg(data, len, "data"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.set_data_async(path, data, version, move |r| {
+        code_of(c.client.set_data_async(path, data, version, move |r| {
             let ud = ud;
             stat_result(cb, ud, r)
         }))
@@ -354,14 +334,10 @@ pub unsafe extern "C" fn zkrs_client_exists(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let exists_out = try_arg!(out_arg(exists_out, "exists_out"));
-        match c.client.exists(path, watch.map(|w| w.into_watcher())) {
-            Ok(stat) => {
-                *exists_out = stat.is_some();
-                write_stat(stat_out, &stat.unwrap_or_default());
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.exists(path, watch.map(|w| w.into_watcher())), |stat| {
+            *exists_out = stat.is_some();
+            write_stat(stat_out, &stat.unwrap_or_default());
+        })
     }
 }
 
@@ -383,7 +359,7 @@ pub unsafe extern "C" fn zkrs_client_exists_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.exists_async(path, watch.map(|w| w.into_watcher()), move |r| {
+        code_of(c.client.exists_async(path, watch.map(|w| w.into_watcher()), move |r| {
             let ud = ud;
             match r {
                 Ok(Some(stat)) => {
@@ -422,10 +398,7 @@ pub unsafe extern "C" fn zkrs_client_delete(
         } else {
             c.client.delete(path, version)
         };
-        match r {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(r)
     }
 }
 
@@ -445,7 +418,7 @@ pub unsafe extern "C" fn zkrs_client_delete_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.delete_async(path, version, move |r| {
+        code_of(c.client.delete_async(path, version, move |r| {
             let ud = ud;
             match r {
                 Ok(()) => cb(ud.0, codes::OK, EMPTY.as_ptr()),
@@ -503,7 +476,7 @@ pub unsafe extern "C" fn zkrs_client_get_children_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.get_children_async(path, watch.map(|w| w.into_watcher()), move |r| {
+        code_of(c.client.get_children_async(path, watch.map(|w| w.into_watcher()), move |r| {
             let ud = ud;
             match r.and_then(|(names, stat)| {
                 zkrs_string_list::new(names)
@@ -547,14 +520,10 @@ pub unsafe extern "C" fn zkrs_client_get_acl(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let acl_out = try_arg!(out_arg(acl_out, "acl_out"));
-        match c.client.get_acl(path) {
-            Ok((acl, stat)) => {
-                *acl_out = Box::into_raw(Box::new(zkrs_acl_list::from_acls(acl)));
-                write_stat(stat_out, &stat);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.get_acl(path), |(acl, stat)| {
+            *acl_out = Box::into_raw(Box::new(zkrs_acl_list::from_acls(acl)));
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -574,7 +543,7 @@ pub unsafe extern "C" fn zkrs_client_get_acl_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.get_acl_async(path, move |r| {
+        code_of(c.client.get_acl_async(path, move |r| {
             let ud = ud;
             match r {
                 Ok((acl, stat)) => {
@@ -602,13 +571,9 @@ pub unsafe extern "C" fn zkrs_client_set_acl(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let acl = try_arg!(super::ref_arg(acl, "acl"));
-        match c.client.set_acl(path, &acl.acls(), version) {
-            Ok(stat) => {
-                write_stat(stat_out, &stat);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.set_acl(path, &acl.acls(), version), |stat| {
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -631,7 +596,7 @@ pub unsafe extern "C" fn zkrs_client_set_acl_async(
         let acl = try_arg!(super::ref_arg(acl, "acl"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.set_acl_async(path, &acl.acls(), version, move |r| {
+        code_of(c.client.set_acl_async(path, &acl.acls(), version, move |r| {
             let ud = ud;
             stat_result(cb, ud, r)
         }))
@@ -644,10 +609,7 @@ pub unsafe extern "C" fn zkrs_client_sync(c: *mut zkrs_client, path: *const c_ch
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
-        match c.client.sync(path) {
-            Ok(_) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.sync(path))
     }
 }
 
@@ -667,7 +629,7 @@ pub unsafe extern "C" fn zkrs_client_sync_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.sync_async(path, move |r| {
+        code_of(c.client.sync_async(path, move |r| {
             let ud = ud;
             match r {
                 Ok(_) => cb(ud.0, codes::OK, EMPTY.as_ptr()),
@@ -683,10 +645,7 @@ pub unsafe extern "C" fn zkrs_client_ensure_path(c: *mut zkrs_client, path: *con
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
-        match c.client.ensure_path(path) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.ensure_path(path))
     }
 }
 
@@ -703,10 +662,7 @@ pub unsafe extern "C" fn zkrs_client_add_auth(
         let c = try_arg!(client_arg(c));
         let scheme = try_arg!(str_arg(scheme, "scheme"));
         let credentials = try_arg!(bytes_arg(credentials, len, "credentials"));
-        match c.client.add_auth(scheme, credentials) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.add_auth(scheme, credentials))
     }
 }
 
@@ -721,13 +677,9 @@ pub unsafe extern "C" fn zkrs_client_get_all_children_number(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let count_out = try_arg!(out_arg(count_out, "count_out"));
-        match c.client.get_all_children_number(path) {
-            Ok(n) => {
-                *count_out = n;
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.get_all_children_number(path), |n| {
+            *count_out = n;
+        })
     }
 }
 
@@ -778,7 +730,7 @@ pub unsafe extern "C" fn zkrs_client_ensure_path_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.ensure_path_async(path, move |r| {
+        code_of(c.client.ensure_path_async(path, move |r| {
             let ud = ud;
             void_result(cb, ud, r)
         }))
@@ -800,7 +752,7 @@ pub unsafe extern "C" fn zkrs_client_delete_recursive_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.delete_recursive_async(path, move |r| {
+        code_of(c.client.delete_recursive_async(path, move |r| {
             let ud = ud;
             void_result(cb, ud, r)
         }))
@@ -833,7 +785,7 @@ pub unsafe extern "C" fn zkrs_client_get_ephemerals_async(
         let prefix = try_arg!(str_arg(prefix, "prefix"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.get_ephemerals_async(prefix, move |r| {
+        code_of(c.client.get_ephemerals_async(prefix, move |r| {
             let ud = ud;
             let r = r.and_then(|paths| {
                 zkrs_string_list::new(paths).map_err(|_| Error::Marshalling("a path contains a NUL byte".into()))
@@ -862,7 +814,7 @@ pub unsafe extern "C" fn zkrs_client_get_all_children_number_async(
         let path = try_arg!(str_arg(path, "path"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.get_all_children_number_async(path, move |r| {
+        code_of(c.client.get_all_children_number_async(path, move |r| {
             let ud = ud;
             match r {
                 Ok(n) => cb(ud.0, codes::OK, EMPTY.as_ptr(), n),
@@ -891,7 +843,7 @@ pub unsafe extern "C" fn zkrs_client_add_auth_async(
         let credentials = try_arg!(bytes_arg(credentials, len, "credentials"));
         let cb = callback_arg!(cb);
         let ud = UserData(userdata);
-        submitted(c.client.add_auth_async(scheme, credentials, move |r| {
+        code_of(c.client.add_auth_async(scheme, credentials, move |r| {
             let ud = ud;
             void_result(cb, ud, r)
         }))

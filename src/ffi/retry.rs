@@ -2,7 +2,7 @@
 //! function under it.
 
 use super::client::{zkrs_client, Handle};
-use super::{fail, fail_with, last_error_text, out_arg, ref_arg, str_arg, zkrs_rc};
+use super::{code_of, fail, fail_with, last_error_text, out_arg, ref_arg, str_arg, zkrs_rc};
 use crate::error::{codes, Error};
 use crate::retry::RetryPolicy;
 use std::ffi::{c_char, c_void};
@@ -133,10 +133,7 @@ pub unsafe extern "C" fn zkrs_retry_set(r: *mut zkrs_retry, key: *const c_char, 
         let p = try_arg!(retry_arg(r));
         let key = try_arg!(str_arg(key, "key"));
         let value = try_arg!(str_arg(value, "value"));
-        match p.set(key, value) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(p.set(key, value))
     }
 }
 

@@ -7,7 +7,7 @@ use super::future::{make_future, zkrs_future, Value};
 use super::ops::zkrs_data_fn;
 use super::stat::{write_stat, zkrs_stat};
 use super::watch::{watcher_arg, zkrs_watcher};
-use super::{fail, fail_with, out_arg, ref_arg, str_arg, to_cstring, zkrs_rc, UserData, EMPTY};
+use super::{code_of, fail, fail_with, finish, out_arg, ref_arg, str_arg, to_cstring, zkrs_rc, UserData, EMPTY};
 use crate::error::{codes, Error, Result};
 use crate::ops::ClientInfo;
 use crate::stat::Stat;
@@ -80,13 +80,9 @@ pub unsafe extern "C" fn zkrs_client_whoami(
     ffi_guard! {
         let c = try_arg!(client_arg(c));
         let out = try_arg!(out_arg(infos_out, "infos_out"));
-        match c.client.whoami() {
-            Ok(infos) => {
-                *out = Box::into_raw(Box::new(zkrs_client_info_list::new(infos)));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.whoami(), |infos| {
+            *out = Box::into_raw(Box::new(zkrs_client_info_list::new(infos)));
+        })
     }
 }
 
@@ -115,7 +111,7 @@ pub unsafe extern "C" fn zkrs_client_whoami_async(
         let c = try_arg!(client_arg(c));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
         let ud = UserData(userdata);
-        submitted(c.client.whoami_async(move |r| {
+        code_of(c.client.whoami_async(move |r| {
             let ud = ud;
             match r {
                 Ok(infos) => cb(ud.0, codes::OK, EMPTY.as_ptr(), &zkrs_client_info_list::new(infos)),
@@ -136,13 +132,6 @@ pub unsafe extern "C" fn zkrs_client_whoami_future(c: *mut zkrs_client, out: *mu
         make_future(c.share(), out, |done| {
             c.client.whoami_async(move |r| done(r.map(|i| Value::ClientInfo(zkrs_client_info_list::new(i)))))
         })
-    }
-}
-
-fn submitted(r: Result<()>) -> zkrs_rc {
-    match r {
-        Ok(()) => codes::OK,
-        Err(e) => fail_with(&e),
     }
 }
 
@@ -176,14 +165,10 @@ pub unsafe extern "C" fn zkrs_client_get_config(
         let watch = try_arg!(watcher_arg(watch));
         let c = try_arg!(client_arg(c));
         let data_out = try_arg!(out_arg(data_out, "data_out"));
-        match c.client.get_config(watch.map(|w| w.into_watcher())) {
-            Ok((data, stat)) => {
-                *data_out = zkrs_buf::boxed(data);
-                write_stat(stat_out, &stat);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.get_config(watch.map(|w| w.into_watcher())), |(data, stat)| {
+            *data_out = zkrs_buf::boxed(data);
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -203,7 +188,7 @@ pub unsafe extern "C" fn zkrs_client_get_config_async(
         let c = try_arg!(client_arg(c));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
         let ud = UserData(userdata);
-        submitted(c.client.get_config_async(watch.map(|w| w.into_watcher()), move |r| {
+        code_of(c.client.get_config_async(watch.map(|w| w.into_watcher()), move |r| {
             let ud = ud;
             data_result(cb, ud, r)
         }))
@@ -268,14 +253,10 @@ pub unsafe extern "C" fn zkrs_client_reconfig(
         let c = try_arg!(client_arg(c));
         let (j, l, n) = try_arg!(members(joining, leaving, new_members));
         let data_out = try_arg!(out_arg(data_out, "data_out"));
-        match c.client.reconfig(j, l, n, from_config) {
-            Ok((data, stat)) => {
-                *data_out = zkrs_buf::boxed(data);
-                write_stat(stat_out, &stat);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.reconfig(j, l, n, from_config), |(data, stat)| {
+            *data_out = zkrs_buf::boxed(data);
+            write_stat(stat_out, &stat);
+        })
     }
 }
 
@@ -298,7 +279,7 @@ pub unsafe extern "C" fn zkrs_client_reconfig_async(
         let (j, l, n) = try_arg!(members(joining, leaving, new_members));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
         let ud = UserData(userdata);
-        submitted(c.client.reconfig_async(j, l, n, from_config, move |r| {
+        code_of(c.client.reconfig_async(j, l, n, from_config, move |r| {
             let ud = ud;
             data_result(cb, ud, r)
         }))

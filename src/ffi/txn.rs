@@ -6,7 +6,9 @@ use super::client::{client_arg, zkrs_client, Handle};
 use super::future::{make_future, zkrs_future, Value};
 use super::ops::{create_options, zkrs_create_options};
 use super::stat::{write_stat, zkrs_stat};
-use super::{bytes_arg, fail, fail_with, out_arg, ref_arg, str_arg, to_cstring, zkrs_rc, UserData, EMPTY};
+use super::{
+    bytes_arg, code_of, fail, fail_with, finish, out_arg, ref_arg, str_arg, to_cstring, zkrs_rc, UserData, EMPTY,
+};
 use crate::error::{codes, Error, Result};
 use crate::stat::Stat;
 use crate::txn::{OpResult, ReadOp, ReadResult, Transaction};
@@ -263,10 +265,7 @@ pub unsafe extern "C" fn zkrs_txn_commit_async(txn: *mut zkrs_txn, cb: zkrs_txn_
                 Err(e) => cb(ud.0, e.code(), to_cstring(&e.to_string()).as_ptr(), ptr::null()),
             }
         });
-        match r {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(r)
     }
 }
 
@@ -439,13 +438,9 @@ pub unsafe extern "C" fn zkrs_client_multi_read(
         let c = try_arg!(client_arg(c));
         let reads = try_arg!(read_ops(ops, n));
         let out = try_arg!(out_arg(results_out, "results_out"));
-        match c.client.multi_read(&reads).and_then(zkrs_read_results::new) {
-            Ok(r) => {
-                *out = Box::into_raw(Box::new(r));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(c.client.multi_read(&reads).and_then(zkrs_read_results::new), |r| {
+            *out = Box::into_raw(Box::new(r));
+        })
     }
 }
 
@@ -479,10 +474,7 @@ pub unsafe extern "C" fn zkrs_client_multi_read_async(
                 Err(e) => cb(ud.0, e.code(), to_cstring(&e.to_string()).as_ptr(), ptr::null()),
             }
         });
-        match r {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(r)
     }
 }
 

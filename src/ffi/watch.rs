@@ -5,7 +5,7 @@ use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::future::{make_future, zkrs_future, Value};
 use super::ops::zkrs_void_fn;
-use super::{fail, fail_with, out_arg, str_arg, to_cstring, UserData, EMPTY};
+use super::{code_of, fail, fail_with, finish, out_arg, str_arg, to_cstring, UserData, EMPTY};
 use crate::client::WatchId;
 use crate::error::{codes, Error};
 use crate::watch::{AddWatchMode, EventType, PersistentWatcher, WatchedEvent, Watcher, WatcherType};
@@ -247,13 +247,9 @@ pub unsafe extern "C" fn zkrs_client_add_watch(
     ffi_guard! {
         let a = try_arg!(add_watch_args(c, path, mode, r#fn, userdata, free_userdata));
         let w = a.watcher;
-        match a.client.client.add_watch(a.path, a.mode, move |ev| w(ev)) {
-            Ok(id) => {
-                write_watch(watch_out, a.client, id);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(a.client.client.add_watch(a.path, a.mode, move |ev| w(ev)), |id| {
+            write_watch(watch_out, a.client, id);
+        })
     }
 }
 
@@ -285,13 +281,9 @@ pub unsafe extern "C" fn zkrs_client_add_watch_async(
                 Err(e) => cb(ud.0, e.code(), to_cstring(&e.to_string()).as_ptr()),
             }
         });
-        match r {
-            Ok(id) => {
-                write_watch(watch_out, a.client, id);
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(r, |id| {
+            write_watch(watch_out, a.client, id);
+        })
     }
 }
 
@@ -337,10 +329,7 @@ pub unsafe extern "C" fn zkrs_watch_remove(w: *mut zkrs_watch) -> zkrs_rc {
     ffi_guard! {
         let w = try_arg!(super::ref_arg(w as *const zkrs_watch, "w"));
         try_arg!(w.client.usable());
-        match w.client.client.remove_watch(w.id) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(w.client.client.remove_watch(w.id))
     }
 }
 
@@ -370,10 +359,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches(
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let kind = try_arg!(watcher_type(kind));
-        match c.client.remove_watches(path, kind, local) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.remove_watches(path, kind, local))
     }
 }
 
@@ -396,7 +382,7 @@ pub unsafe extern "C" fn zkrs_client_remove_watches_async(
         let kind = try_arg!(watcher_type(kind));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
         let ud = UserData(userdata);
-        submitted(c.client.remove_watches_async(path, kind, local, move |r| {
+        code_of(c.client.remove_watches_async(path, kind, local, move |r| {
             let ud = ud;
             void_done(cb, ud, r)
         }))
@@ -433,10 +419,7 @@ pub unsafe extern "C" fn zkrs_client_check_watches(c: *mut zkrs_client, path: *c
         let c = try_arg!(client_arg(c));
         let path = try_arg!(str_arg(path, "path"));
         let kind = try_arg!(watcher_type(kind));
-        match c.client.check_watches(path, kind) {
-            Ok(()) => codes::OK,
-            Err(e) => fail_with(&e),
-        }
+        code_of(c.client.check_watches(path, kind))
     }
 }
 
@@ -458,7 +441,7 @@ pub unsafe extern "C" fn zkrs_client_check_watches_async(
         let kind = try_arg!(watcher_type(kind));
         let Some(cb) = cb else { return fail(codes::NULL_ARGUMENT, "argument `cb` is NULL") };
         let ud = UserData(userdata);
-        submitted(c.client.check_watches_async(path, kind, move |r| {
+        code_of(c.client.check_watches_async(path, kind, move |r| {
             let ud = ud;
             void_done(cb, ud, r)
         }))
@@ -483,13 +466,6 @@ pub unsafe extern "C" fn zkrs_client_check_watches_future(
         make_future(c.share(), out, |done| {
             c.client.check_watches_async(path, kind, move |r| done(r.map(|()| Value::Unit)))
         })
-    }
-}
-
-fn submitted(r: crate::error::Result<()>) -> i32 {
-    match r {
-        Ok(()) => codes::OK,
-        Err(e) => fail_with(&e),
     }
 }
 
