@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 # cargo test does not produce the cdylib the C tests link against; build it first.
 cargo build --workspace --quiet
 cargo test --workspace 2>&1

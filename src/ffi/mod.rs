@@ -3,7 +3,7 @@
 //!
 //! Conventions (SPEC section 2): every fallible function returns a `zkrs_rc`; out-parameters are
 //! written only on success; every pointer argument is checked for NULL and every text argument for
-//! UTF-8 before use; each body runs under [`ffi_guard!`], which turns a panic into `ZKRS_RC_PANIC`.
+//! UTF-8 before use; each body runs under `ffi_guard!`, which turns a panic into `ZKRS_RC_PANIC`.
 //! `include/zkrs.h` is generated from the files of this directory (see `tests/header.rs`).
 
 #![allow(non_camel_case_types)]
