@@ -955,6 +955,11 @@ typedef void (*zkrs_read_results_fn)(void *userdata, zkrs_rc rc, const char *det
  */
 #define ZKRS_RC_TLS_CERTIFICATE_REJECTED -1017
 
+/**
+ * Cancelled: a blocking recipe call was cancelled by another thread.
+ */
+#define ZKRS_RC_CANCELLED -1018
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

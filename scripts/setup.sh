@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what zkrs needs to build and test on Debian: ZooKeeper 3.8 (the real server the tests run),
-# OpenSSL headers and CLI, pkg-config, C and C++ compilers, valgrind (C tests), and the official C client (the benchmark's baseline).
+# OpenSSL headers and CLI, pkg-config, C and C++ compilers, valgrind (C tests), the official C client (the benchmark's baseline)
+# and kazoo (the interop tests' peer).
 set -euo pipefail
 packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev)
 missing=()
@@ -14,5 +15,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# kazoo, the peer of the interop tests: zkrs and kazoo share locks, elections, counters, queues on one tree.
+if ! python3 -c "import kazoo" 2>/dev/null; then
+    echo "setup: installing kazoo"
+    python3 -m pip install --quiet kazoo==2.11.0 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages kazoo==2.11.0
 fi
 command -v cargo >/dev/null || { echo "setup: cargo is required (https://rustup.rs)" >&2; exit 1; }

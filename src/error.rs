@@ -82,6 +82,7 @@ define_codes! {
     NOT_CONNECTED = -1015, "not connected";
     TLS_CONFIG = -1016, "unusable TLS configuration (a file is missing, unreadable, invalid or does not match)";
     TLS_CERTIFICATE_REJECTED = -1017, "the server's TLS certificate was rejected (untrusted, expired or wrong host)";
+    CANCELLED = -1018, "cancelled";
 }
 
 /// Everything that can go wrong. Each variant knows its numeric [`Code`] ([`Error::code`]) and carries
@@ -170,6 +171,9 @@ pub enum Error {
     /// Recipe code asks the retry policy to try again.
     #[error("retry requested: {0}")]
     ForceRetry(String),
+    /// A blocking recipe call was cancelled by another thread (what was cancelled).
+    #[error("cancelled: {0}")]
+    Cancelled(String),
     /// Waiting here could never finish (a callback waiting for its own client's result).
     #[error("waiting here would deadlock: {0}")]
     WouldDeadlock(String),
@@ -236,6 +240,7 @@ impl Error {
             Error::Interrupted(_) => INTERRUPTED,
             Error::ForceRetry(_) => FORCE_RETRY,
             Error::WouldDeadlock(_) => WOULD_DEADLOCK,
+            Error::Cancelled(_) => CANCELLED,
             Error::UnknownConfigKey(_) => UNKNOWN_CONFIG_KEY,
             Error::InvalidConfigValue { .. } => INVALID_CONFIG_VALUE,
             Error::TlsConfig(_) => TLS_CONFIG,

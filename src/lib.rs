@@ -28,6 +28,7 @@ pub mod hosts;
 mod ops;
 pub mod path;
 mod proto;
+pub mod recipe;
 pub mod retry;
 mod sasl;
 mod session;

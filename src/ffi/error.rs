@@ -118,6 +118,8 @@ pub const ZKRS_RC_NOT_CONNECTED: zkrs_rc = -1015;
 pub const ZKRS_RC_TLS_CONFIG: zkrs_rc = -1016;
 /// The server's TLS certificate was rejected (untrusted, expired or wrong host).
 pub const ZKRS_RC_TLS_CERTIFICATE_REJECTED: zkrs_rc = -1017;
+/// Cancelled: a blocking recipe call was cancelled by another thread.
+pub const ZKRS_RC_CANCELLED: zkrs_rc = -1018;
 
 /// One entry of the result-code table: the number, its name without the `ZKRS_RC_` prefix
 /// (`"NO_NODE"`) and a short message. The strings are static.

@@ -8,6 +8,8 @@ use std::time::Duration;
 use zkrs::{Client, Config, StateEvent, WatchedEvent, Watcher};
 use zkrs_testserver::{ServerOptions, ZkServer};
 
+pub mod kazoo;
+
 pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Options every shared server runs with: TTL nodes, and fast container/TTL reaping.

@@ -1,0 +1,176 @@
+//! kazoo's recipes, node for node compatible with kazoo on the same tree (SPEC 1.5), and robust where
+//! kazoo is not: sequence numbers compared as numbers, contenders cleaned up until they are gone or the
+//! session is, and every blocking call bounded by a timeout and ended by close or session loss.
+//!
+//! What the recipes share lives here: contender names, the wake-up signal blocking calls wait on, and
+//! the cleanup of nodes a failed attempt leaves behind.
+
+// Shared helpers land before the recipes that use them; lifted once every recipe is in.
+#![allow(dead_code)]
+
+use crate::client::{Client, ListenerId};
+use crate::error::{Error, Result};
+use crate::state::KazooState;
+use crate::watch::Watcher;
+use parking_lot::{Condvar, Mutex};
+use rand::Rng;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
+pub(crate) fn uuid_hex() -> String {
+    let v: u128 = rand::thread_rng().gen();
+    format!("{v:032x}")
+}
+
+/// The sequence number ZooKeeper appended to `name` (its last 10 digits, or `-` and 10 digits after
+/// an overflow), as a number: `None` for names without one.
+pub(crate) fn sequence_of(name: &str) -> Option<i64> {
+    let start = name.len().checked_sub(10)?;
+    // All-ASCII digits make `start` a character boundary, so slicing there cannot panic.
+    if !name.as_bytes()[start..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value: i64 = name[start..].parse().ok()?;
+    Some(if name[..start].ends_with('-') { -value } else { value })
+}
+
+/// Why a blocking wait ended without its condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitEnd {
+    Woken,
+    TimedOut,
+}
+
+/// A wake-up signal for blocking recipe calls: watches and connection-state changes bump it, the
+/// waiter re-checks its condition. Counting bumps means no wake-up between check and wait is lost.
+#[derive(Default)]
+pub(crate) struct Wake {
+    bumps: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Wake {
+    pub fn new() -> Arc<Wake> {
+        Arc::new(Wake::default())
+    }
+
+    pub fn bump(&self) {
+        *self.bumps.lock() += 1;
+        self.changed.notify_all();
+    }
+
+    /// The number of bumps so far; pass it to [`Wake::wait_after`].
+    pub fn seen(&self) -> u64 {
+        *self.bumps.lock()
+    }
+
+    /// Waits until a bump after `seen` or `deadline` (`None`: no limit).
+    pub fn wait_after(&self, seen: u64, deadline: Option<Instant>) -> WaitEnd {
+        let mut bumps = self.bumps.lock();
+        while *bumps == seen {
+            match deadline {
+                None => self.changed.wait(&mut bumps),
+                Some(d) => {
+                    if self.changed.wait_until(&mut bumps, d).timed_out() && *bumps == seen {
+                        return WaitEnd::TimedOut;
+                    }
+                }
+            }
+        }
+        WaitEnd::Woken
+    }
+
+    /// A one-shot watcher that bumps this signal.
+    pub fn watcher(self: &Arc<Self>) -> Watcher {
+        let wake = self.clone();
+        Box::new(move |_| wake.bump())
+    }
+}
+
+/// Bumps a [`Wake`] on every connection-state change while it lives, so blocking calls notice close
+/// and session loss.
+pub(crate) struct StateWatch {
+    client: Client,
+    id: ListenerId,
+}
+
+impl StateWatch {
+    pub fn new(client: &Client, wake: &Arc<Wake>) -> StateWatch {
+        let w = wake.clone();
+        let id = client.add_state_listener(move |_| w.bump());
+        StateWatch { client: client.clone(), id }
+    }
+}
+
+impl Drop for StateWatch {
+    fn drop(&mut self) {
+        self.client.remove_state_listener(self.id);
+    }
+}
+
+/// Fails when the session a blocking call started in is gone: the client closed or kazoo's state LOST.
+pub(crate) fn check_session(client: &Client, session_id: i64) -> Result<()> {
+    if client.kazoo_state() == KazooState::Lost || client.session_id() != session_id {
+        return Err(Error::SessionExpired);
+    }
+    Ok(())
+}
+
+/// The deadline `timeout` from now (`None`: no limit).
+pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| Instant::now() + t)
+}
+
+/// Deletes a node left by a failed or cancelled attempt, retrying through connection loss until it is
+/// gone, or the session (and with it an ephemeral node) is, or the client is closed. kazoo gives up
+/// after one try and can leave a contender that blocks everyone.
+pub(crate) fn delete_until_gone(client: &Client, path: &str) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match client.delete(path, -1) {
+            Ok(()) | Err(Error::NoNode(_)) => return,
+            Err(e) if e.is_retriable() => {
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => {
+                debug!("giving up deleting {path}: {e}");
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_are_numbers() {
+        assert_eq!(sequence_of("abc__lock__0000000012"), Some(12));
+        assert_eq!(sequence_of("entry-100-2147483647"), Some(2147483647));
+        assert_eq!(sequence_of("x__lock__-2147483648").map(|v| v < 0), Some(true));
+        assert_eq!(sequence_of("ready"), None);
+        assert_eq!(sequence_of("lease_holder"), None);
+        assert_eq!(sequence_of("日本語日本語"), None);
+        assert!(sequence_of("a0000000010").unwrap() > sequence_of("a0000000009").unwrap());
+    }
+
+    #[test]
+    fn uuids_are_32_hex_digits() {
+        let a = uuid_hex();
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(a, uuid_hex());
+    }
+
+    #[test]
+    fn a_bump_before_the_wait_is_not_lost() {
+        let w = Wake::new();
+        let seen = w.seen();
+        w.bump();
+        assert_eq!(w.wait_after(seen, Some(Instant::now())), WaitEnd::Woken);
+        assert_eq!(w.wait_after(w.seen(), Some(Instant::now() + Duration::from_millis(10))), WaitEnd::TimedOut);
+    }
+}
