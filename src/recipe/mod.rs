@@ -23,16 +23,33 @@ pub(crate) fn uuid_hex() -> String {
     format!("{v:032x}")
 }
 
-/// The sequence number ZooKeeper appended to `name` (its last 10 digits, or `-` and 10 digits after
-/// an overflow), as a number: `None` for names without one.
+/// The sequence number ZooKeeper appended to `name`, as a number: `None` for names without one.
+///
+/// The server formats its signed 32-bit counter as `%010d`: ten digits, or after an overflow a `-` and
+/// nine digits (`-000000001`); eleven-character negatives (below -999999999) need the marker that ends
+/// the name's own part, so use [`sequence_after`] where the recipe has one.
 pub(crate) fn sequence_of(name: &str) -> Option<i64> {
     let start = name.len().checked_sub(10)?;
-    // All-ASCII digits make `start` a character boundary, so slicing there cannot panic.
-    if !name.as_bytes()[start..].iter().all(u8::is_ascii_digit) {
+    let tail = name.as_bytes().get(start..)?;
+    // All-ASCII bytes make `start` a character boundary, so slicing there cannot panic.
+    if tail.iter().all(u8::is_ascii_digit) {
+        return name[start..].parse().ok();
+    }
+    if tail[0] == b'-' && tail[1..].iter().all(u8::is_ascii_digit) {
+        return name[start..].parse().ok();
+    }
+    None
+}
+
+/// The sequence number after the last `marker` in `name` (e.g. `__lock__`), negatives included.
+pub(crate) fn sequence_after(name: &str, marker: &str) -> Option<i64> {
+    let (_, digits) = name.rsplit_once(marker)?;
+    let unsigned = digits.strip_prefix('-').unwrap_or(digits);
+    if unsigned.len() < 9 || unsigned.len() > 10 || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let value: i64 = name[start..].parse().ok()?;
-    Some(if name[..start].ends_with('-') { -value } else { value })
+    let value: i64 = digits.parse().ok()?;
+    i32::try_from(value).ok().map(i64::from)
 }
 
 /// Why a blocking wait ended without its condition.
@@ -150,7 +167,11 @@ mod tests {
     fn sequences_are_numbers() {
         assert_eq!(sequence_of("abc__lock__0000000012"), Some(12));
         assert_eq!(sequence_of("entry-100-2147483647"), Some(2147483647));
-        assert_eq!(sequence_of("x__lock__-2147483648").map(|v| v < 0), Some(true));
+        assert_eq!(sequence_of("x__lock__-000000001"), Some(-1));
+        assert_eq!(sequence_after("x__lock__-2147483648", "__lock__"), Some(-2147483648));
+        assert_eq!(sequence_after("a-b__lock__0000000007", "__lock__"), Some(7));
+        assert_eq!(sequence_after("a__lock__12x", "__lock__"), None);
+        assert_eq!(sequence_after("nolock", "__lock__"), None);
         assert_eq!(sequence_of("ready"), None);
         assert_eq!(sequence_of("lease_holder"), None);
         assert_eq!(sequence_of("日本語日本語"), None);
