@@ -81,6 +81,10 @@ impl Bounds<'_> {
         self.call(|cb| self.client.get_children_async(path, None, move |r| cb(r.map(|(c, _)| c))))
     }
 
+    pub fn get_children_watched(&self, path: &str, watch: crate::watch::Watcher) -> Result<Vec<String>> {
+        self.call(|cb| self.client.get_children_async(path, Some(watch), move |r| cb(r.map(|(c, _)| c))))
+    }
+
     pub fn get_data(&self, path: &str, watch: Option<crate::watch::Watcher>) -> Result<Vec<u8>> {
         self.call(|cb| self.client.get_data_async(path, watch, move |r| cb(r.map(|(d, _)| d))))
     }

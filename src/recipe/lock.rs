@@ -83,21 +83,66 @@ pub struct Lock {
     listener: ListenerId,
 }
 
-/// What the state listener and the node watch share with the lock (no client inside, so no cycle).
+/// What the state listener and the node watch share with a lock or semaphore holder (no client inside,
+/// so no cycle through the client's listener table).
 #[derive(Default)]
-struct Shared {
-    held: Mutex<Option<Held>>,
-    on_lost: Mutex<Option<LostListener>>,
+pub(super) struct Shared {
+    pub held: Mutex<Option<Held>>,
+    pub on_lost: Mutex<Option<LostListener>>,
 }
 
-struct Held {
-    node: String,
-    session: i64,
-    ephemeral: bool,
-    lost: bool,
+/// The node a holder holds, and in which session.
+pub(super) struct Held {
+    pub node: String,
+    pub session: i64,
+    pub ephemeral: bool,
+    pub lost: bool,
+}
+
+impl Held {
+    /// Still held: not lost, and an ephemeral node's session is still the client's.
+    pub fn valid(&self, client: &Client) -> bool {
+        !self.lost && (!self.ephemeral || client.session_id() == self.session)
+    }
 }
 
 impl Shared {
+    /// A shared hold state told of session loss by a state listener on `client`.
+    pub fn with_listener(client: &Client) -> (Arc<Shared>, ListenerId) {
+        let shared = Arc::new(Shared::default());
+        let on_state = shared.clone();
+        let listener = client.add_state_listener(move |e| {
+            if e.kazoo_state == KazooState::Lost {
+                on_state.lose(None);
+            }
+        });
+        (shared, listener)
+    }
+
+    /// Records `node` as held and watches it, so its deletion by someone else marks it lost.
+    pub fn hold(self: &Arc<Self>, client: &Client, path: &str, node: String, session: i64, ephemeral: bool) {
+        *self.held.lock() = Some(Held { node: node.clone(), session, ephemeral, lost: false });
+        // Our own release fires the watch too; by then the hold is gone, so it does nothing.
+        let weak = Arc::downgrade(self);
+        let watched = node.clone();
+        let watcher = Box::new(move |e: crate::watch::WatchedEvent| {
+            if e.event_type == EventType::NodeDeleted {
+                if let Some(s) = weak.upgrade() {
+                    s.lose(Some(&watched));
+                }
+            }
+        });
+        let shared = self.clone();
+        let set = client.get_data_async(&format!("{path}/{node}"), Some(watcher), move |r| {
+            if let Err(Error::NoNode(_)) = r {
+                shared.lose(Some(&node));
+            }
+        });
+        if let Err(e) = set {
+            debug!("{path}: cannot watch the held node: {e}");
+        }
+    }
+
     /// Marks the lock lost when `node` (or, with `None`, any ephemeral hold) is the one held, and tells
     /// the listener once.
     fn lose(&self, node: Option<&str>) {
@@ -159,13 +204,7 @@ impl Lock {
         }
         let mut blocked_by: Vec<String> = kind.blocked_by().iter().map(|s| s.to_string()).collect();
         blocked_by.extend(extra_lock_patterns.iter().map(|s| s.to_string()));
-        let shared = Arc::new(Shared::default());
-        let on_state = shared.clone();
-        let listener = client.add_state_listener(move |e| {
-            if e.kazoo_state == KazooState::Lost {
-                on_state.lose(None);
-            }
-        });
+        let (shared, listener) = Shared::with_listener(client);
         Ok(Lock {
             client: client.clone(),
             path: path.trim_end_matches('/').to_string(),
@@ -203,11 +242,7 @@ impl Lock {
     /// Whether this object holds the lock: false after [`Lock::release`], and also once the lock is
     /// lost (an ephemeral contender's session ended, or the contender node was deleted by someone else).
     pub fn is_acquired(&self) -> bool {
-        let held = self.shared.held.lock();
-        match held.as_ref() {
-            Some(h) => !h.lost && (!h.ephemeral || self.client.session_id() == h.session),
-            None => false,
-        }
+        self.shared.held.lock().as_ref().is_some_and(|h| h.valid(&self.client))
     }
 
     /// Sets (or with `None` clears) the function told when a held lock is lost. It runs once per loss on
@@ -294,7 +329,7 @@ impl Lock {
         let Some(held) = held else {
             return Ok(false);
         };
-        let still_held = !held.lost && (!held.ephemeral || self.client.session_id() == held.session);
+        let still_held = held.valid(&self.client);
         delete_until_gone(&self.client, &self.child(&held.node));
         if self.client.state() == State::Closed && !held.ephemeral {
             return Err(Error::Closed);
@@ -489,30 +524,9 @@ impl Attempt<'_> {
 
     fn hold(&mut self, node: String, session: i64) {
         let lock = self.lock;
-        *lock.shared.held.lock() = Some(Held { node: node.clone(), session, ephemeral: self.ephemeral, lost: false });
+        lock.shared.hold(&lock.client, &lock.path, node, session, self.ephemeral);
         self.node = None;
         self.create_uncertain = false;
-        // Learn of the node's deletion by someone else. Our own release fires it too; by then the hold
-        // is gone, so it does nothing.
-        let shared = Arc::downgrade(&lock.shared);
-        let watched = node.clone();
-        let watcher = Box::new(move |e: crate::watch::WatchedEvent| {
-            if e.event_type == EventType::NodeDeleted {
-                if let Some(s) = shared.upgrade() {
-                    s.lose(Some(&watched));
-                }
-            }
-        });
-        let shared = lock.shared.clone();
-        let watched = node;
-        let set = lock.client.get_data_async(&lock.child(&watched.clone()), Some(watcher), move |r| {
-            if let Err(Error::NoNode(_)) = r {
-                shared.lose(Some(&watched));
-            }
-        });
-        if let Err(e) = set {
-            debug!("lock {}: cannot watch the held node: {e}", lock.path);
-        }
     }
 
     /// Removes what this attempt left: its contender, or one a lost create reply may have made. Done

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) mod bounded;
+pub mod election;
 pub mod lock;
+pub mod semaphore;
 
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
