@@ -471,3 +471,8 @@ fn sanitizers_catch_leaks_and_overflows() {
         }
     }
 }
+
+#[test]
+fn c_recipe_lock() {
+    run_c_test("recipe_lock", true);
+}
