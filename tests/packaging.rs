@@ -305,3 +305,21 @@ fn pkg_config_static_link() {
     }
     run_quickstart(&exes[0]);
 }
+
+#[test]
+fn readme_c_quick_start_builds_and_runs() {
+    let readme = read(&root().join("README.md"));
+    let section = readme.split("\n## C quick start\n").nth(1).expect("README.md has a \"## C quick start\" section");
+    let code = section.split("```c\n").nth(1).and_then(|c| c.split("\n```").next()).expect("a ```c block in it");
+    let src = scratch_dir().join("readme_quick_start.c");
+    std::fs::write(&src, code).unwrap();
+    let p = prefix();
+    let mut flags = pkg_config(p, &["--cflags"]);
+    flags.extend(pkg_config(p, &["--libs"]));
+    let exe = compile_with_pkg_config(&src, p, &flags, "pc", true);
+    for _ in 0..2 {
+        // The second run finds /greeting already there and still reads it.
+        let out = run(Command::new(&exe).arg(common::hosts()), "the README's C quick start");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n");
+    }
+}
