@@ -5,6 +5,8 @@
 # and kazoo (the interop tests' peer).
 set -euo pipefail
 packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev cmake)
+# The Ruby binding's tests (bindings/ruby): Debian's ruby with the ffi gem and minitest.
+packages+=(ruby ruby-ffi ruby-minitest)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
