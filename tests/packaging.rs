@@ -1,7 +1,8 @@
 //! Packaging: `make install` into temporary prefixes, then the programs of examples-c/ built the way a
 //! user builds them — as a CMake project (`find_package(zkrs CONFIG REQUIRED)`, tests/consumer/) with
-//! `zkrs::zkrs` and `zkrs::zkrs_static`, and with `pkg-config --cflags --libs zkrs` (and `--static`
-//! against an install without libzkrs.so) — and run against a real ZooKeeper.
+//! `zkrs::zkrs` and `zkrs::zkrs_static` (plus a C++ program), and with `pkg-config --cflags --libs zkrs`
+//! (and `--static` against an install without libzkrs.so) — and run against a real ZooKeeper. The C quick
+//! start of README.md is built and run too.
 //!
 //!   cargo test --test packaging
 //!
@@ -281,6 +282,13 @@ fn cmake_consumer_links_shared_and_static_targets() {
     }
     run_quickstart(&build.join("quickstart"));
     run_quickstart(&build.join("quickstart_static"));
+    for exe in ["version_cxx", "version_cxx_static"] {
+        let out = run(&mut Command::new(build.join(exe)), exe);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("UNKNOWN_CONFIG_KEY"), "{exe}: {stdout}");
+    }
+    assert!(needed(&build.join("version_cxx")).contains(&format!("NEEDED {}", soname())));
+    assert!(!needed(&build.join("version_cxx_static")).iter().any(|l| l.contains("libzkrs")));
 }
 
 #[test]
