@@ -742,6 +742,12 @@ impl Client {
     pub fn needs_extended_types(mode: CreateMode) -> bool {
         mode.is_ttl()
     }
+
+    /// Whether the calling thread is running a callback of this client (its event thread, or inside
+    /// `dispatch`): a recipe waiting there for a watch would wait for itself.
+    pub(crate) fn in_callback(&self) -> bool {
+        crate::dispatch::is_dispatching(self.shared().id)
+    }
 }
 
 fn parent_of(path: &str) -> Option<&str> {

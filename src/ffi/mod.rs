@@ -52,6 +52,7 @@ pub mod error;
 pub mod future;
 pub mod log;
 pub mod ops;
+pub mod queue;
 pub mod retry;
 pub mod server;
 pub mod stat;
