@@ -11,6 +11,7 @@
 pub mod barrier;
 pub mod counter;
 pub mod party;
+pub mod queue;
 
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
@@ -21,7 +22,6 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub mod queue;
 
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
