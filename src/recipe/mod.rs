@@ -201,3 +201,8 @@ mod tests {
         assert_eq!(w.wait_after(w.seen(), Some(Instant::now() + Duration::from_millis(10))), WaitEnd::TimedOut);
     }
 }
+
+mod watchers;
+pub use watchers::{
+    ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
+};
