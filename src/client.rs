@@ -597,6 +597,12 @@ impl Client {
         self.call(ops::remove_persistent(id.0))
     }
 
+    /// Async [`Client::remove_watch`]: the watch is gone locally once the I/O thread takes the request
+    /// (its removal event follows), the server is told after that.
+    pub fn remove_watch_async(&self, id: WatchId, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+        self.call_async(ops::remove_persistent(id.0), cb)
+    }
+
     /// Removes every watch of `kind` on `path` (each gets its removal event). `local`: only on this
     /// client, without asking the server. `NoWatcher` if there is none.
     pub fn remove_watches(&self, path: &str, kind: WatcherType, local: bool) -> Result<()> {
@@ -736,6 +742,12 @@ impl Client {
         let shared = self.inner.shared.clone();
         let closed = move || shared.submissions.lock().closing;
         policy.run_with(&closed, &mut crate::retry::RealSleeper, f)
+    }
+
+    /// Whether the calling thread is running a callback of this client (where waiting for a watch or
+    /// an async result of the same client could never end).
+    pub(crate) fn in_callback(&self) -> bool {
+        crate::dispatch::is_dispatching(self.shared().id)
     }
 
     /// The create modes that need the extended types of the server, for callers that want to check.

@@ -8,6 +8,10 @@
 // Shared helpers land before the recipes that use them; lifted once every recipe is in.
 #![allow(dead_code)]
 
+pub mod barrier;
+pub mod counter;
+pub mod party;
+
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
 use crate::state::KazooState;
@@ -16,6 +20,8 @@ use parking_lot::{Condvar, Mutex};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+pub mod queue;
 
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
