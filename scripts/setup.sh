@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev cmake)
 # The Ruby binding's tests (bindings/ruby): Debian's ruby with the ffi gem and minitest.
 packages+=(ruby ruby-ffi ruby-minitest)
+# The benchmark (bench/run.sh) counts system calls with perf stat, or strace -c where perf cannot run.
+packages+=(strace linux-perf)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
