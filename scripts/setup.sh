@@ -4,6 +4,7 @@
 # and kazoo (the interop tests' peer).
 set -euo pipefail
 packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev)
+packages+=(golang-go) # Go 1.19: the Go binding's tests (bindings/go, tests/binding_go.rs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
