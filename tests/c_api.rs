@@ -385,6 +385,11 @@ fn c_poll() {
 }
 
 #[test]
+fn c_recipe_coord() {
+    run_c_test("recipe_coord", true);
+}
+
+#[test]
 fn c_recipe_queue() {
     run_c_test("recipe_queue", true);
 }

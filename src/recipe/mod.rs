@@ -8,6 +8,10 @@
 // Shared helpers land before the recipes that use them; lifted once every recipe is in.
 #![allow(dead_code)]
 
+pub mod barrier;
+pub mod counter;
+pub mod party;
+
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
 use crate::state::KazooState;
