@@ -8,6 +8,11 @@
 // Shared helpers land before the recipes that use them; lifted once every recipe is in.
 #![allow(dead_code)]
 
+pub mod barrier;
+pub mod counter;
+pub mod party;
+pub mod queue;
+
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
 use crate::state::KazooState;
