@@ -62,6 +62,7 @@ def main():
         ("sync get p50, us", "sync", "p50_us", "le_c", 0.9),
         ("sync get p99, us", "sync", "p99_us", "le_c", 0.9),
         ("RSS after connect, kB", "watch", "rss_connect_kb", "le_c", 2.0),
+        ("private (anonymous) RSS after connect, kB", "watch", "anon_connect_kb", None, None),
         ("bytes per one-shot watch", "watch", "bytes_per_watch", "abs", 150),
         ("threads per session", "watch", "threads", "abs", 2),
         ("RSS of the sessions in one process, kB", "sessions", "rss_kb", None, None),
