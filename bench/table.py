@@ -22,8 +22,23 @@ def parse(path):
     return rows
 
 
+def median_per_round(rows):
+    """One row per (client, workload, round): the median of each figure over that round's passes."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["client"], r["work"], r["round"]), []).append(r)
+    merged = []
+    for group in groups.values():
+        m = dict(group[0])
+        for k, v in m.items():
+            if isinstance(v, float):
+                m[k] = statistics.median(g[k] for g in group if k in g)
+        merged.append(m)
+    return merged
+
+
 def main():
-    rows = parse(sys.argv[1])
+    rows = median_per_round(parse(sys.argv[1]))
     headers, report = sys.argv[2:-1], sys.argv[-1]
     baseline = {r["client"]: r.get("syscalls") for r in rows if r["round"] == 0}
     runs = {}  # (client, work) -> [row per round]
