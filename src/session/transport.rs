@@ -27,6 +27,11 @@ pub(crate) trait Transport: Read + Write + Send {
     /// Asks poll to report the socket readable only once `bytes` are waiting (SO_RCVLOWAT), where the
     /// transport can; end of stream and errors are reported whatever the setting.
     fn set_read_low_water(&mut self, _bytes: usize) {}
+    /// The socket, if a caller may write whole request frames to it directly (plain TCP only: TLS
+    /// records are the transport's business).
+    fn direct_fd(&self) -> Option<RawFd> {
+        None
+    }
 }
 
 struct Plain(TcpStream);
@@ -52,6 +57,9 @@ impl Transport for Plain {
     }
     fn set_nonblocking(&mut self) -> io::Result<()> {
         self.0.set_nonblocking(true)
+    }
+    fn direct_fd(&self) -> Option<RawFd> {
+        Some(self.0.as_raw_fd())
     }
     fn set_read_low_water(&mut self, bytes: usize) {
         let v = bytes.clamp(1, i32::MAX as usize) as libc::c_int;
