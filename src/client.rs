@@ -597,6 +597,12 @@ impl Client {
         self.call(ops::remove_persistent(id.0))
     }
 
+    /// Async [`Client::remove_watch`]: the watch is gone locally once the I/O thread takes the request
+    /// (its removal event follows), the server is told after that.
+    pub fn remove_watch_async(&self, id: WatchId, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+        self.call_async(ops::remove_persistent(id.0), cb)
+    }
+
     /// Removes every watch of `kind` on `path` (each gets its removal event). `local`: only on this
     /// client, without asking the server. `NoWatcher` if there is none.
     pub fn remove_watches(&self, path: &str, kind: WatcherType, local: bool) -> Result<()> {

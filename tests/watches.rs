@@ -182,3 +182,30 @@ fn watch_events_arrive_before_the_reply_that_caused_them() {
     assert_eq!(*log.lock().unwrap(), vec!["event", "reply"]);
     zk.close().unwrap();
 }
+
+/// The server's list of watched paths (`wchp`), to see what it still watches for this client.
+fn server_watches(zk: &Client) -> String {
+    zk.command("wchp").unwrap()
+}
+
+#[test]
+fn removing_a_persistent_watch_removes_it_on_the_server_too() {
+    let root = unique("wrmserver");
+    let zk = connect();
+    zk.ensure_path(&format!("{root}/p")).unwrap();
+    let (alone, mixed) = (format!("{root}/p"), format!("{root}/m"));
+    zk.ensure_path(&mixed).unwrap();
+    let a = zk.add_watch(&alone, AddWatchMode::PersistentRecursive, |_| {}).unwrap();
+    let m = zk.add_watch(&mixed, AddWatchMode::Persistent, |_| {}).unwrap();
+    let (w, rx) = watcher();
+    zk.get_data(&mixed, Some(w)).unwrap();
+    assert!(server_watches(&zk).contains(&alone));
+    zk.remove_watch(a).unwrap();
+    eventually("the server forgot the recursive watch", || !server_watches(&zk).contains(&alone));
+    // Another watch of this client on the path: that one must keep working on the server.
+    zk.remove_watch(m).unwrap();
+    zk.set_data(&mixed, b"x", -1).unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), ev(EventType::NodeDataChanged, &mixed));
+    zk.delete_recursive(&root).unwrap();
+    zk.close().unwrap();
+}

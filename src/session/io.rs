@@ -484,9 +484,16 @@ impl IoLoop {
                     None => return self.complete(sink, Err(Error::NoWatcher(format!("persistent watch #{id}")))),
                     Some((_, _, false)) => return self.complete(sink, Ok(Reply { err: 0, body: Vec::new() })),
                     Some((path, mode, true)) => {
-                        let kind = match mode {
-                            AddWatchMode::Persistent => WatcherType::Persistent,
-                            AddWatchMode::PersistentRecursive => WatcherType::PersistentRecursive,
+                        // Servers before 3.9 refuse removal by the persistent types; "any" works on
+                        // every 3.6+ server, and removes only this watch when nothing else of this
+                        // session watches the path.
+                        let kind = if self.watches.has(&path, WatcherType::Any) {
+                            match mode {
+                                AddWatchMode::Persistent => WatcherType::Persistent,
+                                AddWatchMode::PersistentRecursive => WatcherType::PersistentRecursive,
+                            }
+                        } else {
+                            WatcherType::Any
                         };
                         frame = proto::start_frame(0, op::REMOVE_WATCHES, path.len() + 8);
                         frame.put_str(&path);
