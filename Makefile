@@ -21,6 +21,7 @@ INCLUDEDIR ?= include
 # 1: install libzkrs.a but not libzkrs.so, so that -lzkrs (pkg-config) always means the archive.
 STATIC_ONLY ?=
 CARGO ?= cargo
+RUSTC ?= rustc
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 
 VERSION := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -28,7 +29,7 @@ MAJOR := $(firstword $(subst ., ,$(VERSION)))
 # Matches build.rs, which gives the shared library this SONAME.
 SONAME := libzkrs.so.$(MAJOR)
 SHARED_FILE := libzkrs.so.$(VERSION)
-POINTER_BITS := $(shell rustc --print cfg | sed -n 's/^target_pointer_width="\(.*\)"/\1/p')
+POINTER_BITS := $(shell $(RUSTC) --print cfg | sed -n 's/^target_pointer_width="\(.*\)"/\1/p')
 POINTER_BYTES := $(shell echo $$(( $(or $(POINTER_BITS),64) / 8 )))
 
 OUT := $(TARGET_DIR)/release

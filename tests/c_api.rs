@@ -385,6 +385,16 @@ fn c_poll() {
 }
 
 #[test]
+fn c_recipe_coord() {
+    run_c_test("recipe_coord", true);
+}
+
+#[test]
+fn c_recipe_queue() {
+    run_c_test("recipe_queue", true);
+}
+
+#[test]
 fn examples_async() {
     let hosts = server().connect_string();
     let mut spec = Spec::new(&hosts);

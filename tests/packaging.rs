@@ -1,7 +1,8 @@
 //! Packaging: `make install` into temporary prefixes, then the programs of examples-c/ built the way a
 //! user builds them — as a CMake project (`find_package(zkrs CONFIG REQUIRED)`, tests/consumer/) with
-//! `zkrs::zkrs` and `zkrs::zkrs_static`, and with `pkg-config --cflags --libs zkrs` (and `--static`
-//! against an install without libzkrs.so) — and run against a real ZooKeeper.
+//! `zkrs::zkrs` and `zkrs::zkrs_static` (plus a C++ program), and with `pkg-config --cflags --libs zkrs`
+//! (and `--static` against an install without libzkrs.so) — and run against a real ZooKeeper. The C quick
+//! start of README.md is built and run too.
 //!
 //!   cargo test --test packaging
 //!
@@ -27,12 +28,26 @@ fn root() -> &'static Path {
 fn scratch_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        remove_scratch_of_finished_runs();
         let d = std::env::temp_dir().join(format!("zkrs-packaging-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
     })
     .clone()
+}
+
+/// A run leaves a few hundred MB (installs, static programs); the directories of runs whose process is
+/// gone are removed by the next run.
+fn remove_scratch_of_finished_runs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(pid) = name.strip_prefix("zkrs-packaging-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Runs a command, panicking with its output unless it succeeds.
@@ -184,6 +199,7 @@ fn rustc_native_static_libs() -> String {
             .arg(probe_dir.join("probe.rs")),
         "rustc --print native-static-libs",
     );
+    let _ = std::fs::remove_file(probe_dir.join("libprobe.a"));
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     stderr
         .lines()
@@ -266,6 +282,13 @@ fn cmake_consumer_links_shared_and_static_targets() {
     }
     run_quickstart(&build.join("quickstart"));
     run_quickstart(&build.join("quickstart_static"));
+    for exe in ["version_cxx", "version_cxx_static"] {
+        let out = run(&mut Command::new(build.join(exe)), exe);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("UNKNOWN_CONFIG_KEY"), "{exe}: {stdout}");
+    }
+    assert!(needed(&build.join("version_cxx")).contains(&format!("NEEDED {}", soname())));
+    assert!(!needed(&build.join("version_cxx_static")).iter().any(|l| l.contains("libzkrs")));
 }
 
 #[test]
@@ -304,4 +327,40 @@ fn pkg_config_static_link() {
         assert!(!libs.iter().any(|l| l.contains("libzkrs")), "{} loads libzkrs: {libs:?}", exe.display());
     }
     run_quickstart(&exes[0]);
+}
+
+#[test]
+fn readme_c_quick_start_builds_and_runs() {
+    let readme = read(&root().join("README.md"));
+    let section = readme.split("\n## C quick start\n").nth(1).expect("README.md has a \"## C quick start\" section");
+    let code = section.split("```c\n").nth(1).and_then(|c| c.split("\n```").next()).expect("a ```c block in it");
+    let src = scratch_dir().join("readme_quick_start.c");
+    std::fs::write(&src, code).unwrap();
+    let p = prefix();
+    let mut flags = pkg_config(p, &["--cflags"]);
+    flags.extend(pkg_config(p, &["--libs"]));
+    let exe = compile_with_pkg_config(&src, p, &flags, "pc", true);
+    for _ in 0..2 {
+        // The second run finds /greeting already there and still reads it.
+        let out = run(Command::new(&exe).arg(common::hosts()), "the README's C quick start");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n");
+    }
+}
+
+#[test]
+fn moved_prefix_still_works() {
+    // Copy the staged install elsewhere (symlinks kept) and build from there: nothing may point back.
+    let moved = scratch_dir().join("moved/zkrs");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    run(Command::new("cp").arg("-a").arg(prefix()).arg(&moved), "cp -a of the install");
+    let libdir = pkg_config(&moved, &["--variable=libdir"]);
+    assert_eq!(
+        std::fs::canonicalize(&libdir[0]).unwrap(),
+        std::fs::canonicalize(moved.join("lib")).unwrap(),
+        "zkrs.pc of the moved prefix points elsewhere"
+    );
+    let mut flags = pkg_config(&moved, &["--cflags"]);
+    flags.extend(pkg_config(&moved, &["--libs"]));
+    let exe = compile_with_pkg_config(&examples()[0], &moved, &flags, "moved", true);
+    run_quickstart(&exe);
 }

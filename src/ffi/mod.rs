@@ -45,13 +45,17 @@ macro_rules! cstr {
 }
 
 pub mod acl;
+pub mod barrier;
 pub mod buf;
 pub mod client;
 pub mod config;
+pub mod counter;
 pub mod error;
 pub mod future;
 pub mod log;
 pub mod ops;
+pub mod party;
+pub mod queue;
 pub mod retry;
 pub mod server;
 pub mod stat;

@@ -8,6 +8,11 @@
 // Shared helpers land before the recipes that use them; lifted once every recipe is in.
 #![allow(dead_code)]
 
+pub mod barrier;
+pub mod counter;
+pub mod party;
+pub mod queue;
+
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
 use crate::state::KazooState;
@@ -17,7 +22,6 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub mod queue;
 
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
@@ -197,3 +201,8 @@ mod tests {
         assert_eq!(w.wait_after(w.seen(), Some(Instant::now() + Duration::from_millis(10))), WaitEnd::TimedOut);
     }
 }
+
+mod watchers;
+pub use watchers::{
+    ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
+};
