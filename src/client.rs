@@ -756,12 +756,6 @@ impl Client {
         policy.run_with(&closed, &mut crate::retry::RealSleeper, f)
     }
 
-    /// Whether the calling thread is running a callback of this client (where waiting for a watch or
-    /// an async result of the same client could never end).
-    pub(crate) fn in_callback(&self) -> bool {
-        crate::dispatch::is_dispatching(self.shared().id)
-    }
-
     /// The create modes that need the extended types of the server, for callers that want to check.
     pub fn needs_extended_types(mode: CreateMode) -> bool {
         mode.is_ttl()
