@@ -245,3 +245,108 @@ func (q *Queue) HoldsLock() (bool, error) {
 // Close releases the queue object (the entries stay; an entry a locking queue holds stays locked until
 // the session ends).
 func (q *Queue) Close() { q.r.close() }
+
+// Barrier is kazoo's Barrier: while its node exists, Wait blocks.
+type Barrier struct{ r *recipe }
+
+// NewBarrier makes a barrier at path (nothing is created yet).
+func (c *Client) NewBarrier(path string) (*Barrier, error) {
+	r, err := c.newRecipe("barrier", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_barrier
+		rc := C.zkrs_barrier_new(p, cpath, &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_barrier_free((*C.zkrs_barrier)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	b := &Barrier{r}
+	runtime.SetFinalizer(b, (*Barrier).Close)
+	return b, nil
+}
+
+func bp(p unsafe.Pointer) *C.zkrs_barrier { return (*C.zkrs_barrier)(p) }
+
+// Create puts the barrier in place (nil if it already is).
+func (b *Barrier) Create() error {
+	return b.r.call("create", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_barrier_create(bp(p)) })
+}
+
+// Remove removes the barrier, releasing its waiters; false if it was not in place.
+func (b *Barrier) Remove() (bool, error) {
+	var ok C.bool
+	err := b.r.call("remove", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_barrier_remove(bp(p), &ok) })
+	return bool(ok), err
+}
+
+// Wait blocks until the barrier is removed, up to timeout (negative: no limit; 0: only look):
+// ErrTimeout if it is still in place then.
+func (b *Barrier) Wait(timeout time.Duration) error {
+	return b.r.call("wait", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_barrier_wait(bp(p), millis(timeout)) })
+}
+
+// Close releases the barrier object (nothing changes on the server).
+func (b *Barrier) Close() { b.r.close() }
+
+// Party is a member of kazoo's Party (or, shallow, ShallowParty, with the identifier in the node name).
+type Party struct{ r *recipe }
+
+// NewParty makes a member of the party at path with identifier (not joined yet).
+func (c *Client) NewParty(path, identifier string, shallow bool) (*Party, error) {
+	cid, err := cString("party", path, identifier)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cid))
+	r, err := c.newRecipe("party", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_party
+		rc := C.zkrs_party_new(p, cpath, cid, C.bool(shallow), &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_party_free((*C.zkrs_party)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	m := &Party{r}
+	runtime.SetFinalizer(m, (*Party).Close)
+	return m, nil
+}
+
+func pp(p unsafe.Pointer) *C.zkrs_party { return (*C.zkrs_party)(p) }
+
+// Join creates the member's ephemeral node.
+func (m *Party) Join() error {
+	return m.r.call("join", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_join(pp(p)) })
+}
+
+// Leave deletes the member's node; false if it was not there.
+func (m *Party) Leave() (bool, error) {
+	var ok C.bool
+	err := m.r.call("leave", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_leave(pp(p), &ok) })
+	return bool(ok), err
+}
+
+// Members are the identifiers of the members.
+func (m *Party) Members() ([]string, error) {
+	var l *C.zkrs_string_list
+	if err := m.r.call("members", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_members(pp(p), &l) }); err != nil {
+		return nil, err
+	}
+	defer C.zkrs_string_list_free(l)
+	return goStrings(l), nil
+}
+
+// Len is the number of members.
+func (m *Party) Len() (int, error) {
+	var n C.size_t
+	err := m.r.call("len", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_len(pp(p), &n) })
+	return int(n), err
+}
+
+// Participating tells whether this member joined and has not left.
+func (m *Party) Participating() (bool, error) {
+	var ok C.bool
+	err := m.r.call("participating", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_participating(pp(p), &ok) })
+	return bool(ok), err
+}
+
+// Close releases the member object (its node stays until it leaves or the session ends).
+func (m *Party) Close() { m.r.close() }

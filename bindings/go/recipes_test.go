@@ -254,3 +254,81 @@ func joinComma(s []string) string {
 	}
 	return out
 }
+
+func TestBarrier(t *testing.T) {
+	c := connect(t)
+	root := unique("barrier")
+	b, err := c.NewBarrier(root + "/b")
+	must(t, err, "new barrier")
+	defer b.Close()
+	must(t, b.Wait(0), "wait on a barrier not in place")
+	must(t, b.Create(), "create")
+	must(t, b.Create(), "create again")
+	if err := b.Wait(100 * time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("wait on a barrier in place: %v", err)
+	}
+	released := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() { released <- b.Wait(wait) }()
+	}
+	time.Sleep(50 * time.Millisecond)
+	other := connect(t)
+	ob, err := other.NewBarrier(root + "/b")
+	must(t, err, "barrier on another client")
+	defer ob.Close()
+	if ok, err := ob.Remove(); err != nil || !ok {
+		t.Fatalf("remove: %v %v", ok, err)
+	}
+	for i := 0; i < 3; i++ {
+		select {
+		case err := <-released:
+			must(t, err, "released waiter")
+		case <-time.After(wait):
+			t.Fatal("waiter not released")
+		}
+	}
+	if ok, err := ob.Remove(); err != nil || ok {
+		t.Fatalf("second remove: %v %v", ok, err)
+	}
+	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
+}
+
+func TestParty(t *testing.T) {
+	c := connect(t)
+	other := connect(t)
+	root := unique("party")
+	for _, shallow := range []bool{false, true} {
+		path := root + "/p" + strconv.FormatBool(shallow)
+		a, err := c.NewParty(path, "alice", shallow)
+		must(t, err, "party a")
+		defer a.Close()
+		b, err := other.NewParty(path, "bob", shallow)
+		must(t, err, "party b")
+		defer b.Close()
+		must(t, a.Join(), "join a")
+		must(t, b.Join(), "join b")
+		members, err := a.Members()
+		must(t, err, "members")
+		sort.Strings(members)
+		if n, err := b.Len(); err != nil || n != 2 || joinComma(members) != "alice,bob" {
+			t.Fatalf("shallow=%v members %v len %d %v", shallow, members, n, err)
+		}
+		if ok, err := b.Leave(); err != nil || !ok {
+			t.Fatalf("leave: %v %v", ok, err)
+		}
+		if ok, _ := b.Participating(); ok {
+			t.Fatal("participating after leave")
+		}
+		if ok, _ := a.Participating(); !ok {
+			t.Fatal("not participating after join")
+		}
+		members, err = b.Members()
+		if err != nil || joinComma(members) != "alice" {
+			t.Fatalf("members after leave: %v %v", members, err)
+		}
+	}
+	if _, err := c.NewParty(root+"/s", "a/b", true); !errors.Is(err, zkrs.ErrInvalidPath) {
+		t.Fatalf("shallow identifier with a slash: %v", err)
+	}
+	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
+}
