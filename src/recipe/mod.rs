@@ -22,6 +22,11 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub(crate) mod bounded;
+pub mod election;
+pub mod lock;
+pub mod semaphore;
+
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
     let v: u128 = rand::thread_rng().gen();
