@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds libzkrs, starts a local ZooKeeper on a free loopback port
-# and runs the C quick start (examples-c/quickstart.c, linked against libzkrs.so) against it.
+# The main job: installs what is missing, builds libzkrs and installs it into target/demo (as `make install`
+# would into /usr/local), builds the C quick start (examples-c/quickstart.c) against that install with
+# pkg-config, starts a local ZooKeeper on a free loopback port and runs the program against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --quiet --release -p zkrs -p zkrs-testserver
-out=target/release/examples-c
-mkdir -p "$out"
-# The program records the library's SONAME (libzkrs.so.<major>); give it that name next to the program.
-soname=$(readelf -d target/release/libzkrs.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-cp target/release/libzkrs.so "$out/${soname:-libzkrs.so}"
-gcc -std=c99 -Wall -Wextra -Werror -O2 -Iinclude examples-c/quickstart.c -o "$out/quickstart" \
-    -Ltarget/release -Wl,-rpath,'$ORIGIN' -lzkrs
-exec target/release/zkrs-testserver run -- "$out/quickstart"
+prefix="$PWD/target/demo"
+make --no-print-directory -s install PREFIX="$prefix"
+cargo build --quiet --release -p zkrs-testserver
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+# shellcheck disable=SC2046 # pkg-config's output is a list of flags
+gcc -std=c99 -Wall -Wextra -Werror -O2 examples-c/quickstart.c -o "$prefix/quickstart" \
+    $(pkg-config --cflags --libs zkrs) -Wl,-rpath,"$prefix/lib"
+exec target/release/zkrs-testserver run -- "$prefix/quickstart"

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Installs what zkrs needs to build and test on Debian: ZooKeeper 3.8 (the real server the tests run),
 # OpenSSL headers and CLI, pkg-config, C and C++ compilers, valgrind (C tests), the official C client (the benchmark's baseline)
+# cmake (the packaging tests build C programs against an installed zkrs with CMake and pkg-config)
 # and kazoo (the interop tests' peer).
 set -euo pipefail
-packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev)
+packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev cmake)
+# The Ruby binding's tests (bindings/ruby): Debian's ruby with the ffi gem and minitest.
+packages+=(ruby ruby-ffi ruby-minitest)
+# The benchmark (bench/run.sh) counts system calls with perf stat, or strace -c where perf cannot run.
+packages+=(strace linux-perf)
+packages+=(golang-go) # Go 1.19: the Go binding's tests (bindings/go, tests/binding_go.rs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -185,6 +185,18 @@ impl Client {
         self.shared().events.poll_fd()
     }
 
+    /// Whether the current thread is running a callback of this client (then waiting for another
+    /// callback of it would never end).
+    pub(crate) fn in_callback(&self) -> bool {
+        crate::dispatch::is_dispatching(self.shared().id)
+    }
+
+    /// Whether the current thread may block until a callback of this client has run: callbacks run on
+    /// the event thread, and this is not it.
+    pub(crate) fn can_wait_for_callbacks(&self) -> bool {
+        self.shared().config.dispatch == DispatchMode::Thread && !self.in_callback()
+    }
+
     /// Changes the hosts used from the next connection on. The chroot cannot change.
     pub fn set_hosts(&self, hosts: &str) -> Result<()> {
         let cs = ConnectString::parse(hosts)?;
@@ -597,6 +609,12 @@ impl Client {
         self.call(ops::remove_persistent(id.0))
     }
 
+    /// Async [`Client::remove_watch`]: the watch is gone locally once the I/O thread takes the request
+    /// (its removal event follows), the server is told after that.
+    pub fn remove_watch_async(&self, id: WatchId, cb: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+        self.call_async(ops::remove_persistent(id.0), cb)
+    }
+
     /// Removes every watch of `kind` on `path` (each gets its removal event). `local`: only on this
     /// client, without asking the server. `NoWatcher` if there is none.
     pub fn remove_watches(&self, path: &str, kind: WatcherType, local: bool) -> Result<()> {
@@ -741,12 +759,6 @@ impl Client {
     /// The create modes that need the extended types of the server, for callers that want to check.
     pub fn needs_extended_types(mode: CreateMode) -> bool {
         mode.is_ttl()
-    }
-
-    /// Whether the calling thread is running one of this client's callbacks, where waiting for an
-    /// async result or a watch of this client could never end.
-    pub(crate) fn in_callback(&self) -> bool {
-        crate::dispatch::is_dispatching(self.shared().id)
     }
 }
 

@@ -45,22 +45,28 @@ macro_rules! cstr {
 }
 
 pub mod acl;
+pub mod barrier;
 pub mod buf;
 pub mod client;
 pub mod config;
+pub mod counter;
 pub mod election;
 pub mod error;
 pub mod future;
 pub mod lock;
 pub mod log;
 pub mod ops;
+pub mod party;
+pub mod queue;
 pub mod retry;
 pub mod semaphore;
 pub mod server;
 pub mod stat;
+pub mod tree_cache;
 pub mod txn;
 pub mod version;
 pub mod watch;
+pub mod watchers;
 
 use error::zkrs_rc;
 

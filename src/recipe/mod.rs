@@ -8,6 +8,11 @@
 // Shared helpers land before the recipes that use them; lifted once every recipe is in.
 #![allow(dead_code)]
 
+pub mod barrier;
+pub mod counter;
+pub mod party;
+pub mod queue;
+
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
 use crate::state::KazooState;
@@ -200,3 +205,11 @@ mod tests {
         assert_eq!(w.wait_after(w.seen(), Some(Instant::now() + Duration::from_millis(10))), WaitEnd::TimedOut);
     }
 }
+
+mod watchers;
+pub use watchers::{
+    ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
+};
+
+mod tree_cache;
+pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};
