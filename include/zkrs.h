@@ -177,6 +177,11 @@
 #define ZKRS_CREATE_PERSISTENT_SEQUENTIAL_WITH_TTL 6
 
 /**
+ * The priority kazoo's `put` uses by default (lower values are served first, 0 to 999).
+ */
+#define ZKRS_QUEUE_DEFAULT_PRIORITY 100
+
+/**
  * Transaction op kind (`zkrs_txn_results_get`): a create.
  */
 #define ZKRS_TXN_CREATE 1
@@ -404,6 +409,18 @@ typedef struct zkrs_future zkrs_future;
  * `ZKRS_RC_CLOSED`). May be used from any thread.
  */
 typedef struct zkrs_party zkrs_party;
+
+/**
+ * A distributed priority queue, node for node compatible with kazoo's `Queue` (`<path>/entry-PPP-<seq>`;
+ * a get removes the entry) or, made with `locking = true`, kazoo's `LockingQueue` (`<path>/entries/...`
+ * locked under `<path>/taken/` while processed; `zkrs_queue_consume` removes the entry,
+ * `zkrs_queue_release` hands it back, the end of the session releases it too).
+ *
+ * Created by `zkrs_queue_new`, released by `zkrs_queue_free` (before or after its client). Its
+ * functions may be called from any thread, concurrently; they run no callbacks. After
+ * `zkrs_client_close` they return `ZKRS_RC_CLOSED`.
+ */
+typedef struct zkrs_queue zkrs_queue;
 
 /**
  * The results of a multi-read, one per read in order: `zkrs_read_results_len`,
@@ -1843,6 +1860,68 @@ zkrs_rc zkrs_party_participating(const struct zkrs_party *party, bool *participa
  * Releases a member (its node stays until it leaves or its session ends). NULL does nothing.
  */
 void zkrs_party_free(struct zkrs_party *party);
+
+/**
+ * Makes a queue at `path` on client `c` in `*out` (release it with `zkrs_queue_free`): kazoo's `Queue`,
+ * or its `LockingQueue` when `locking`. No request is sent; the nodes are created at first use.
+ */
+zkrs_rc zkrs_queue_new(struct zkrs_client *c, const char *path, bool locking, struct zkrs_queue **out);
+
+/**
+ * Adds `len` bytes of `data` (NULL allowed when `len` is 0) with `priority` (0 to 999, lower is served
+ * first; `ZKRS_QUEUE_DEFAULT_PRIORITY` is kazoo's default). Anything else is `ZKRS_RC_BAD_ARGUMENTS`.
+ * Not retried after a connection loss (`ZKRS_RC_CONNECTION_LOSS`: the entry may or may not exist).
+ */
+zkrs_rc zkrs_queue_put(struct zkrs_queue *q, const uint8_t *data, size_t len, int32_t priority);
+
+/**
+ * Adds `count` values in one transaction (all of them or none), each with `priority`: value `i` is
+ * `lens[i]` bytes at `values[i]` (NULL allowed when its length is 0). `values` and `lens` may be NULL
+ * only when `count` is 0.
+ */
+zkrs_rc zkrs_queue_put_all(struct zkrs_queue *q, const uint8_t *const *values, const size_t *lens, size_t count, int32_t priority);
+
+/**
+ * Takes the first entry, waiting up to `timeout_ms` for one (-1: no limit; 0: do not wait), and puts
+ * its value in `*data_out` (release it with `zkrs_buf_free`). A plain queue removes the entry; a locking
+ * queue locks it until `zkrs_queue_consume` or `zkrs_queue_release` and, while it holds one, returns that
+ * same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time; `ZKRS_RC_CLOSED` when the client was
+ * closed meanwhile; `ZKRS_RC_SESSION_EXPIRED` when the session ended meanwhile;
+ * `ZKRS_RC_WOULD_DEADLOCK` when called with a non-zero timeout from a callback of the same client on an
+ * empty queue (the watch that would end the wait runs on that thread).
+ */
+zkrs_rc zkrs_queue_get(struct zkrs_queue *q, int32_t timeout_ms, struct zkrs_buf **data_out);
+
+/**
+ * The number of entries in `*len_out` (for a locking queue, locked ones included).
+ */
+zkrs_rc zkrs_queue_len(struct zkrs_queue *q, size_t *len_out);
+
+/**
+ * Locking queues: removes the entry this queue holds (entry and lock in one transaction);
+ * `*consumed_out` is false if it holds none or no longer holds its lock (then it forgets the entry).
+ * `ZKRS_RC_BAD_ARGUMENTS` on a plain queue.
+ */
+zkrs_rc zkrs_queue_consume(struct zkrs_queue *q, bool *consumed_out);
+
+/**
+ * Locking queues: unlocks the entry this queue holds without removing it, so that it is served again;
+ * `*released_out` is false if it holds none or no longer holds its lock. `ZKRS_RC_BAD_ARGUMENTS` on a
+ * plain queue.
+ */
+zkrs_rc zkrs_queue_release(struct zkrs_queue *q, bool *released_out);
+
+/**
+ * Locking queues: whether this queue holds an entry and its lock node still exists with this queue's id
+ * (not after the session ended), asked of the leader. `ZKRS_RC_BAD_ARGUMENTS` on a plain queue.
+ */
+zkrs_rc zkrs_queue_holds_lock(struct zkrs_queue *q, bool *holds_out);
+
+/**
+ * Releases `q`. NULL does nothing. No call on `q` may be running. An entry a locking queue still holds
+ * stays locked until its session ends (as with kazoo); release or consume it first.
+ */
+void zkrs_queue_free(struct zkrs_queue *q);
 
 /**
  * Creates a policy with kazoo's defaults in `*out`: max_tries 1 (no retry), delay 100 ms, backoff 2,

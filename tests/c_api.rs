@@ -390,6 +390,11 @@ fn c_recipe_coord() {
 }
 
 #[test]
+fn c_recipe_queue() {
+    run_c_test("recipe_queue", true);
+}
+
+#[test]
 fn examples_async() {
     let hosts = server().connect_string();
     let mut spec = Spec::new(&hosts);

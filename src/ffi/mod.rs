@@ -55,6 +55,7 @@ pub mod future;
 pub mod log;
 pub mod ops;
 pub mod party;
+pub mod queue;
 pub mod retry;
 pub mod server;
 pub mod stat;
