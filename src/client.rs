@@ -760,12 +760,6 @@ impl Client {
     pub fn needs_extended_types(mode: CreateMode) -> bool {
         mode.is_ttl()
     }
-
-    /// Whether the calling thread is running one of this client's callbacks, where waiting for an
-    /// async result or a watch of this client could never end.
-    pub(crate) fn in_callback(&self) -> bool {
-        crate::dispatch::is_dispatching(self.shared().id)
-    }
 }
 
 fn parent_of(path: &str) -> Option<&str> {
