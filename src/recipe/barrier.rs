@@ -281,7 +281,7 @@ fn child_path(parent: &str, name: &str) -> String {
 }
 
 /// kazoo's default member identifier: `<hostname>-<pid>`.
-fn default_identifier() -> String {
+pub(crate) fn default_identifier() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into buf.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
