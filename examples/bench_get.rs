@@ -1,5 +1,5 @@
 //! Pipelined async getData throughput: N `get_data_async` calls on one node with at most INFLIGHT
-//! outstanding (each completion lets the next one go). Counterpart of bench/c_get.c and bench/raw_get.c.
+//! outstanding (each completion lets the next one go). The full comparison (C client, raw socket, kazoo) is bench/run.sh.
 //!
 //!   cargo run --release --example bench_get -- HOSTS N INFLIGHT [PATH]
 //!

@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzookeeper-mt-dev cmake)
 # The Ruby binding's tests (bindings/ruby): Debian's ruby with the ffi gem and minitest.
 packages+=(ruby ruby-ffi ruby-minitest)
+# The benchmark (bench/run.sh) counts system calls with perf stat, or strace -c where perf cannot run.
+packages+=(strace linux-perf)
+packages+=(golang-go) # Go 1.19: the Go binding's tests (bindings/go, tests/binding_go.rs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,8 +10,8 @@ use crate::error::codes;
 use crate::state::StateEvent;
 use parking_lot::Mutex;
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 /// A ZooKeeper client. Every function taking a `zkrs_client *` may be called from any thread,
@@ -45,9 +45,34 @@ impl zkrs_client {
     }
 }
 
+/// This process's id, kept up to date by a fork handler: every C call checks for a fork, and getpid is a
+/// system call (glibc stopped caching it), which would be one more per operation.
+static PROCESS_ID: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn refresh_process_id() {
+    PROCESS_ID.store(std::process::id(), Ordering::Relaxed);
+}
+
+fn process_id() -> u32 {
+    static WATCH_FORKS: Once = Once::new();
+    WATCH_FORKS.call_once(|| {
+        refresh_process_id();
+        // SAFETY: registers a handler that only stores getpid() (async-signal-safe) in an atomic.
+        let rc = unsafe { libc::pthread_atfork(None, None, Some(refresh_process_id)) };
+        if rc != 0 {
+            // Without the handler the cached id could go stale in a child: never trust it then.
+            PROCESS_ID.store(0, Ordering::Relaxed);
+        }
+    });
+    match PROCESS_ID.load(Ordering::Relaxed) {
+        0 => std::process::id(),
+        pid => pid,
+    }
+}
+
 impl Handle {
     fn forked(&self) -> bool {
-        std::process::id() != self.pid
+        process_id() != self.pid
     }
 
     /// `FORKED` (recorded as the last error) in a child process.
@@ -103,7 +128,7 @@ pub unsafe extern "C" fn zkrs_client_new(cfg: *const zkrs_config, out: *mut *mut
             let handle = Arc::new(Handle {
                 client,
                 closed: AtomicBool::new(false),
-                pid: std::process::id(),
+                pid: process_id(),
                 listeners: Mutex::new(Vec::new()),
             });
             *out = Box::into_raw(Box::new(zkrs_client { handle }));

@@ -29,6 +29,7 @@ options:
   --tick-time MS        tickTime (default 2000)
   --config KEY=VALUE    an extra zoo.cfg line (repeatable)
   --jvm-prop KEY=VALUE  an extra -DKEY=VALUE (repeatable)
+  --jvm-arg ARG         an extra JVM argument after the defaults, e.g. -Xmx1g (repeatable)
 Servers log to zookeeper.log in their directory; ZKRS_TESTSERVER_KEEP=1 keeps the directory.";
 
 static SIGNALLED: AtomicI32 = AtomicI32::new(0);
@@ -99,6 +100,7 @@ fn parse_options(args: &[String]) -> Result<Parsed, String> {
             }
             "--config" => p.opts.extra_config.push(pair(it.next(), "--config")?),
             "--jvm-prop" => p.opts.jvm_props.push(pair(it.next(), "--jvm-prop")?),
+            "--jvm-arg" => p.opts.jvm_args.push(it.next().ok_or("--jvm-arg needs an argument")?.clone()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => {
                 p.rest.push(a.clone());

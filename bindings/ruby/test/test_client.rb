@@ -258,3 +258,29 @@ class TestClient < Minitest::Test
     assert_operator ticks, :>=, 10
   end
 end
+
+# Handles released by the garbage collector (FFI::AutoPointer) and set_hosts.
+class TestHandles < Minitest::Test
+  include ZkrsTestHelper
+
+  def test_unreferenced_handles_are_freed_by_the_collector
+    path = unique("gc")
+    client.create(path)
+    200.times do |i|
+      Zkrs::Client.new(HOSTS) # never started
+      client.get_async(path)
+      client.transaction.check(path, 0)
+      Zkrs::Retry.new(max_tries: i + 1)
+    end
+    GC.start
+    GC.start
+    assert_equal "", client.get(path).first
+  end
+
+  def test_set_hosts_keeps_the_chroot
+    client.set_hosts(HOSTS)
+    assert_raises(Zkrs::BadArgumentsError) { client.set_hosts("#{HOSTS}/elsewhere") }
+    assert_raises(Zkrs::InvalidConfigValueError) { client.set_hosts("") }
+    assert client.exists("/")
+  end
+end

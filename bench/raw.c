@@ -1,8 +1,13 @@
-/* raw_get: the server's own limit for one session. Does the ZooKeeper handshake by hand, then pipelines
- * pre-encoded GetData frames with at most INFLIGHT outstanding, one write per batch and every complete
- * reply parsed from each read. Creates PATH (100 bytes) first if it is missing.
+/* raw: the server's own limit for one session. Does the ZooKeeper handshake by hand, then pipelines
+ * requests framed from pre-encoded templates (only the xid, and the node name for create/delete, change)
+ * with at most INFLIGHT outstanding, one write per batch and every complete reply parsed from each read.
+ * Creates /bench-get (100 bytes) and /bench-cd first if they are missing. The same workloads as
+ * harness.c, without a client library:
  *
- *   raw_get HOST PORT N INFLIGHT [PATH]        (prints one "RESULT ..." line)
+ *   raw HOST PORT get|set|create N INFLIGHT    (create: create /bench-cd/raw-k then delete it)
+ *   raw HOST PORT sync N                       one request at a time: p50, p99
+ *
+ * Prints one "RESULT ..." line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +23,11 @@
 #include <unistd.h>
 
 #define DATA_LEN 100
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
 
 static void die(const char *m) { perror(m); exit(1); }
 
@@ -89,13 +99,39 @@ static int32_t call(int fd, buf_t *req) {
     return err;
 }
 
+/* Appends one request frame: RequestHeader{xid, type} + the request for `kind` on `path`. */
+enum { GET, SET, CREATE, DELETE };
+static const char DATA[DATA_LEN] = {[0 ... DATA_LEN - 1] = 'x'};
+static void put_request(buf_t *b, int32_t xid, int kind, const char *path) {
+    size_t start = b->len;
+    put_i32(b, 0);
+    put_i32(b, xid);
+    switch (kind) {
+    case GET:    /* GetDataRequest{path, watch} */
+        put_i32(b, 4); put_str(b, path); put_bool(b, 0); break;
+    case SET:    /* SetDataRequest{path, data, version} */
+        put_i32(b, 5); put_str(b, path); put_buffer(b, DATA, DATA_LEN); put_i32(b, -1); break;
+    case CREATE: /* CreateRequest{path, data, acl: world:anyone all, flags 0} */
+        put_i32(b, 1); put_str(b, path); put_buffer(b, DATA, DATA_LEN);
+        put_i32(b, 1); put_i32(b, 31); put_str(b, "world"); put_str(b, "anyone"); put_i32(b, 0); break;
+    case DELETE: /* DeleteRequest{path, version} */
+        put_i32(b, 2); put_str(b, path); put_i32(b, -1); break;
+    }
+    patch_len(b, start);
+}
+
 int main(int argc, char **argv) {
-    if (argc < 5) { fprintf(stderr, "usage: %s HOST PORT N INFLIGHT [PATH]\n", argv[0]); return 2; }
+    if (argc < 5) { fprintf(stderr, "usage: %s HOST PORT get|set|create|sync N [INFLIGHT]\n", argv[0]); return 2; }
     const char *host = argv[1];
     int port = atoi(argv[2]);
-    long n = atol(argv[3]);
-    long window = atol(argv[4]);
-    const char *path = argc > 5 ? argv[5] : "/bench-get";
+    const char *work = argv[3];
+    long n = atol(argv[4]);
+    long window = argc > 5 ? atol(argv[5]) : 1000;
+    int sync = strcmp(work, "sync") == 0;
+    int kind = sync || strcmp(work, "get") == 0 ? GET : strcmp(work, "set") == 0 ? SET : strcmp(work, "create") == 0 ? CREATE : -1;
+    if (kind < 0) { fprintf(stderr, "unknown workload %s\n", work); return 2; }
+    if (sync) window = 1;
+    const char *path = "/bench-get";
 
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) die("socket");
@@ -128,40 +164,29 @@ int main(int argc, char **argv) {
     int32_t timeout = get_i32(cr + 4);
     if (timeout <= 0) { fprintf(stderr, "session refused\n"); return 1; }
 
-    /* Create PATH with 100 bytes if it is missing (xid 1, op 1). */
-    b.len = 0;
-    put_i32(&b, 0);
-    put_i32(&b, 1);
-    put_i32(&b, 1);
-    put_str(&b, path);
-    char data[DATA_LEN];
-    memset(data, 'x', sizeof data);
-    put_buffer(&b, data, DATA_LEN);
-    put_i32(&b, 1);              /* one ACL: world:anyone, all perms */
-    put_i32(&b, 31);
-    put_str(&b, "world");
-    put_str(&b, "anyone");
-    put_i32(&b, 0);              /* flags: persistent */
-    patch_len(&b, 0);
-    int32_t err = call(fd, &b);
-    if (err != 0 && err != -110 /* ZNODEEXISTS */) { fprintf(stderr, "create %s: error %d\n", path, err); return 1; }
+    /* The benchmark's nodes, if missing. */
+    int32_t xid = 1;
+    const char *nodes[] = {path, "/bench-cd"};
+    for (int i = 0; i < 2; i++) {
+        b.len = 0;
+        put_request(&b, xid++, CREATE, nodes[i]);
+        int32_t err = call(fd, &b);
+        if (err != 0 && err != -110 /* ZNODEEXISTS */) { fprintf(stderr, "create %s: error %d\n", nodes[i], err); return 1; }
+    }
 
-    /* The pre-encoded GetData frame: RequestHeader{xid, type 4} + GetDataRequest{path, watch 0}. */
+    /* The pre-encoded frame of the get/set workloads; its xid is patched per request. */
     buf_t tmpl = {0};
-    put_i32(&tmpl, 0);
-    put_i32(&tmpl, 0);           /* xid, patched per request */
-    put_i32(&tmpl, 4);
-    put_str(&tmpl, path);
-    put_bool(&tmpl, 0);
-    patch_len(&tmpl, 0);
+    put_request(&tmpl, 0, kind == CREATE ? GET : kind, path);
 
     size_t rcap = 1 << 20;
     unsigned char *rbuf = malloc(rcap);
     size_t rstart = 0, rend = 0;
     buf_t w = {0};
-    reserve(&w, tmpl.len * (size_t)window);
+    reserve(&w, 256 * (size_t)window);
     long sent = 0, done = 0, errors = 0, bad_len = 0, writes = 0, reads = 0;
-    int32_t xid = 2;
+    double *lat = sync ? malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)) : NULL;
+    double sent_at = 0;
+    char node[64];
 
     long s0 = csw();
     double c0 = cpu(), t0 = now();
@@ -169,12 +194,17 @@ int main(int argc, char **argv) {
         /* Top the window up: one write for the whole batch. */
         w.len = 0;
         while (sent < n && sent - done < window) {
-            uint32_t x = htonl((uint32_t)xid++);
-            memcpy(tmpl.p + 4, &x, 4);
-            put_bytes(&w, tmpl.p, tmpl.len);
+            if (kind == CREATE) {
+                snprintf(node, sizeof node, "/bench-cd/raw-%ld", sent / 2);
+                put_request(&w, xid++, sent % 2 == 0 ? CREATE : DELETE, node);
+            } else {
+                uint32_t x = htonl((uint32_t)xid++);
+                memcpy(tmpl.p + 4, &x, 4);
+                put_bytes(&w, tmpl.p, tmpl.len);
+            }
             sent++;
         }
-        if (w.len) { write_all(fd, w.p, w.len); writes++; }
+        if (w.len) { if (sync) sent_at = now(); write_all(fd, w.p, w.len); writes++; }
         /* One read; every complete reply in it. */
         if (rend == rcap) {
             memmove(rbuf, rbuf + rstart, rend - rstart);
@@ -190,9 +220,10 @@ int main(int argc, char **argv) {
             int32_t len = get_i32(rbuf + rstart);
             if (len < 16 || (size_t)len > rcap - 4) { fprintf(stderr, "bad frame length %d\n", len); return 1; }
             if (rend - rstart < 4 + (size_t)len) break;
-            const unsigned char *f = rbuf + rstart + 4;
+            const unsigned char *f = rbuf + rstart + 4;  /* ReplyHeader{xid, zxid, err} + reply */
             if (get_i32(f + 12) != 0) errors++;
-            else if (get_i32(f + 16) != DATA_LEN) bad_len++;  /* GetDataResponse: buffer data, Stat */
+            else if (kind == GET && get_i32(f + 16) != DATA_LEN) bad_len++;  /* GetDataResponse: data, Stat */
+            if (sync) lat[done] = now() - sent_at;
             done++;
             rstart += 4 + (size_t)len;
         }
@@ -215,8 +246,14 @@ int main(int argc, char **argv) {
     call(fd, &b);
     close(fd);
 
+    if (n == 0) n = 1; /* the connect-only run prints zeros */
     if (errors || bad_len) { fprintf(stderr, "raw: %ld errors, %ld replies without %d bytes\n", errors, bad_len, DATA_LEN); return 1; }
-    printf("RESULT client=raw n=%ld inflight=%ld secs=%.3f ops_per_sec=%.0f cpu_us_per_op=%.2f csw_per_op=%.3f writes=%ld reads=%ld\n",
-           n, window, t1 - t0, n / (t1 - t0), (c1 - c0) * 1e6 / n, (double)(s1 - s0) / n, writes, reads);
+    printf("RESULT client=raw work=%s n=%ld inflight=%ld secs=%.3f ops=%.0f cpu_us=%.2f csw=%.3f writes=%ld reads=%ld",
+           work, n, window, t1 - t0, n / (t1 - t0), (c1 - c0) * 1e6 / n, (double)(s1 - s0) / n, writes, reads);
+    if (sync) {
+        qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+        printf(" p50_us=%.1f p99_us=%.1f", lat[n / 2] * 1e6, lat[(long)(n * 0.99)] * 1e6);
+    }
+    printf(" threads=1\n");
     return 0;
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The benchmark of SPEC section 4: zkrs (through its C API, in C) side by side with the official C client
+# (libzookeeper_mt), a raw-socket client that only frames requests (the server's limit for one session)
+# and kazoo, against one fresh local ZooKeeper, in one run, interleaved, ROUNDS times. Prints a table with
+# ratios to the C client (computed per round, then averaged) and writes bench/REPORT.md.
+#
+#   bench/run.sh                  # the full run (~5-10 minutes)
+#   BENCH_QUICK=1 bench/run.sh    # a quick run for development (smaller counts, one round)
+#
+# Overrides: ROUNDS, N (pipelined requests), INFLIGHT, SYNC_N, WATCH_N, SESSIONS, KAZOO_N, KAZOO_SYNC_N,
+# KAZOO_WATCH_N, WARMUP, REPORT (where the report goes; empty: none).
+# Needs what scripts/setup.sh installs (java + zookeeper, gcc, libzookeeper-mt-dev, kazoo, perf or strace).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
+
+if [[ -n ${BENCH_QUICK:-} ]]; then
+    : "${ROUNDS:=1}" "${N:=20000}" "${SYNC_N:=2000}" "${WATCH_N:=10000}" "${SESSIONS:=20}"
+    : "${KAZOO_N:=4000}" "${KAZOO_SYNC_N:=1000}" "${KAZOO_WATCH_N:=4000}" "${WARMUP:=20000}"
+fi
+ROUNDS=${ROUNDS:-2}
+N=${N:-200000}
+INFLIGHT=${INFLIGHT:-1000}
+SYNC_N=${SYNC_N:-20000}
+WATCH_N=${WATCH_N:-100000}
+SESSIONS=${SESSIONS:-100}
+KAZOO_N=${KAZOO_N:-20000}
+KAZOO_SYNC_N=${KAZOO_SYNC_N:-5000}
+KAZOO_WATCH_N=${KAZOO_WATCH_N:-20000}
+WARMUP=${WARMUP:-100000}
+REPORT=${REPORT-$here/REPORT.md}
+export ROUNDS N INFLIGHT SYNC_N WATCH_N SESSIONS KAZOO_N KAZOO_SYNC_N KAZOO_WATCH_N WARMUP REPORT
+
+# ---- build, then start a fresh server and run this script again inside it --------------------------------
+if [[ -z ${BENCH_WORK:-} ]]; then
+    work=$(mktemp -d /tmp/zkrs-bench.XXXXXX)
+    trap 'rm -rf "$work"' EXIT
+    echo "building..." >&2
+    (cd "$repo" && cargo build --quiet --release --lib -p zkrs && cargo build --quiet --release -p zkrs-testserver)
+    lib=$CARGO_TARGET_DIR/release/libzkrs.so
+    # the program records the library's SONAME (libzkrs.so.<major>): give it that name next to it
+    soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    cp "$lib" "$work/${soname:-libzkrs.so}"
+    cflags=(-std=gnu99 -O2 -Wall -Wextra)
+    gcc "${cflags[@]}" -o "$work/raw" "$here/raw.c"
+    gcc "${cflags[@]}" -o "$work/c" "$here/harness.c" "$here/c_client.c" -lzookeeper_mt -lpthread
+    gcc "${cflags[@]}" -I"$repo/include" -o "$work/zkrs" "$here/harness.c" "$here/zkrs_client.c" \
+        -L"$work" -l:"${soname:-libzkrs.so}" -Wl,-rpath,"$work" -lpthread
+    # the test servers' JVM stops at the first JIT tier (quick start-up); a benchmark wants the server's best
+    BENCH_WORK=$work "$CARGO_TARGET_DIR/release/zkrs-testserver" run \
+        --jvm-arg -XX:TieredStopAtLevel=4 --jvm-arg -Xmx1g -- "$0" "$@"
+    exit $?
+fi
+: "${ZK_HOSTS:?}" "${BENCH_WORK:?}"
+work=$BENCH_WORK
+hosts=$ZK_HOSTS
+port=${hosts##*:}
+echo "server on $hosts: $("$CARGO_TARGET_DIR/release/zkrs-testserver" four-letter "$hosts" srvr | head -1)" >&2
+
+# ---- counting system calls: perf stat if it works here, else strace -c (slower) ---------------------------
+if perf stat -x, -e raw_syscalls:sys_enter -o /dev/null true 2>/dev/null; then
+    syscounter=perf
+elif command -v strace >/dev/null; then
+    syscounter=strace
+else
+    syscounter=none
+fi
+# counted CMD... : runs CMD, prints its RESULT line with syscalls=<count for the whole process> appended
+counted() {
+    local out=$work/count.$$ line calls=
+    case $syscounter in
+        perf)
+            line=$(perf stat -x, -e raw_syscalls:sys_enter -o "$out" "$@" | grep '^RESULT') || return 1
+            calls=$(grep raw_syscalls "$out" | cut -d, -f1) ;;
+        strace)
+            line=$(strace -f -c -o "$out" "$@" | grep '^RESULT') || return 1
+            calls=$(awk '$NF=="total"{print $(NF-2)}' "$out") ;;
+        none) line=$("$@" | grep '^RESULT') || return 1 ;;
+    esac
+    echo "$line${calls:+ syscalls=$calls}"
+}
+
+cmd() { # client workload count [inflight] -> the command line
+    case $1 in
+        raw) echo "$work/raw 127.0.0.1 $port $2 $3 ${4:-}" ;;
+        kazoo) echo "python3 $here/kazoo_client.py $hosts $2 $3 ${4:-}" ;;
+        *) echo "$work/$1 $hosts $2 $3 ${4:-}" ;;
+    esac
+}
+results=$work/results
+: >"$results"
+record() { # round client workload count [inflight]
+    local r=$1 line
+    shift
+    # shellcheck disable=SC2046
+    line=$(counted $(cmd "$@")) || { echo "FAILED: $*" >&2; exit 1; }
+    echo "round $r: $line" >&2
+    echo "round=$r $line" >>"$results"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "warm-up: $WARMUP gets and $((WARMUP / 4)) creates+deletes with the raw client (the server's JIT)" >&2
+"$work/raw" 127.0.0.1 "$port" get "$WARMUP" "$INFLIGHT" >/dev/null
+"$work/raw" 127.0.0.1 "$port" create "$((WARMUP / 2))" "$INFLIGHT" >/dev/null
+"$work/raw" 127.0.0.1 "$port" set "$((WARMUP / 4))" "$INFLIGHT" >/dev/null
+
+# Syscalls of connecting and closing alone, subtracted from the pipelined runs' counts.
+for c in raw c zkrs kazoo; do record 0 "$c" get 0 "$INFLIGHT"; done
+
+start=$(date +%s)
+for r in $(seq 1 "$ROUNDS"); do
+    # alternate the order between rounds so that no client always runs right after another
+    clients=(raw c zkrs kazoo)
+    ((r % 2 == 0)) && clients=(kazoo zkrs c raw)
+    for w in get set create; do
+        for c in "${clients[@]}"; do
+            n=$N
+            [[ $c == kazoo ]] && n=$KAZOO_N
+            record "$r" "$c" "$w" "$n" "$INFLIGHT"
+        done
+    done
+    for c in "${clients[@]}"; do
+        n=$SYNC_N
+        [[ $c == kazoo ]] && n=$KAZOO_SYNC_N
+        record "$r" "$c" sync "$n"
+    done
+    for c in "${clients[@]}"; do
+        [[ $c == raw ]] && continue
+        n=$WATCH_N
+        [[ $c == kazoo ]] && n=$KAZOO_WATCH_N
+        record "$r" "$c" watch "$n"
+        record "$r" "$c" sessions "$SESSIONS"
+    done
+done
+elapsed=$(($(date +%s) - start))
+
+# ---- the table --------------------------------------------------------------------------------------------
+zk_version=$("$CARGO_TARGET_DIR/release/zkrs-testserver" four-letter "$hosts" srvr | sed -n 's/^Zookeeper version: \([^-,]*\).*/\1/p')
+c_version=$(dpkg-query -W -f='${Version}' libzookeeper-mt2 2>/dev/null || echo "?")
+kazoo_version=$(python3 -c 'import kazoo.version; print(kazoo.version.__version__)' 2>/dev/null || echo "?")
+python3 "$here/table.py" "$results" \
+    "ZooKeeper $zk_version on 127.0.0.1; libzookeeper_mt $c_version; kazoo $kazoo_version; $(nproc) cores" \
+    "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds in ${elapsed}s; syscalls counted with $syscounter" \
+    "N=$N pipelined ($INFLIGHT in flight; kazoo $KAZOO_N), $SYNC_N sync gets (kazoo $KAZOO_SYNC_N), $WATCH_N watches (kazoo $KAZOO_WATCH_N), $SESSIONS sessions" \
+    "${REPORT:-}"
