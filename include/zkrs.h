@@ -1605,6 +1605,36 @@ zkrs_rc zkrs_future_then(struct zkrs_future *f, zkrs_future_fn cb, void *userdat
 void zkrs_future_free(struct zkrs_future *f);
 
 /**
+ * kazoo's `NonBlockingLease`: tries once to obtain the lease at `path` for `duration_ms` as `identifier`
+ * (NULL: the host name) and sets `*obtained_out`. Obtained when nobody holds it, its holder's time is
+ * over, or `identifier` holds it (then it is renewed). On kazoo's nodes: `<path>/lease_holder` holds
+ * `{"version": 1, "holder": ..., "end": "YYYY-MM-DDTHH:MM:SS"}` (UTC), rewritten under a kazoo lock on
+ * `<path>` (waited for up to 15 s; not obtained after that). Clocks of all holders must roughly agree.
+ * A negative duration is `ZKRS_RC_BAD_ARGUMENTS`; a holder node that is not kazoo's JSON is
+ * `ZKRS_RC_MARSHALLING_ERROR`. Runs no callbacks.
+ */
+zkrs_rc zkrs_lease_new(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
+
+/**
+ * `zkrs_lease_new` with the current time given as `now_unix_ms` (milliseconds since 1970-01-01 UTC)
+ * instead of read from the system clock: kazoo's `utcnow` argument, for tests.
+ */
+zkrs_rc zkrs_lease_new_at(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, int64_t now_unix_ms, bool *obtained_out);
+
+/**
+ * kazoo's `MultiNonBlockingLease`: tries the leases `<path>/0` to `<path>/<count - 1>` in order (each as
+ * `zkrs_lease_new`) and stops at the first obtained; `*obtained_out` says whether one was. `count` 0
+ * obtains none.
+ */
+zkrs_rc zkrs_multi_lease_new(struct zkrs_client *c, size_t count, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
+
+/**
+ * `zkrs_multi_lease_new` with the current time given as `now_unix_ms` (milliseconds since 1970-01-01
+ * UTC), for tests.
+ */
+zkrs_rc zkrs_multi_lease_new_at(struct zkrs_client *c, size_t count, const char *path, int64_t duration_ms, const char *identifier, int64_t now_unix_ms, bool *obtained_out);
+
+/**
  * Sends zkrs's log lines (of every client, process-wide) to `fn` instead of stderr; NULL `fn` sends
  * them to stderr again. The callback replaced (if any) gets its `free_userdata` called exactly once,
  * after its last call. `free_userdata` (may be NULL) is likewise called once for this `userdata` when

@@ -52,6 +52,7 @@ pub mod config;
 pub mod counter;
 pub mod error;
 pub mod future;
+pub mod lease;
 pub mod log;
 pub mod ops;
 pub mod party;

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 pub(crate) mod bounded;
 pub mod election;
+pub mod lease;
 pub mod lock;
 pub mod semaphore;
 
