@@ -127,7 +127,8 @@ int main(int argc, char **argv) {
 
     long th0 = status_field("Threads");
     if (cl_connect(hosts) != 0) { fprintf(stderr, "%s: cannot connect to %s\n", bench_client, hosts); return 1; }
-    long rss_connect = status_field("VmRSS"), threads = status_field("Threads") - th0;
+    long rss_connect = status_field("VmRSS"), anon_connect = status_field("RssAnon");
+    long threads = status_field("Threads") - th0;
     if (cl_ensure(GET_PATH, data, DATA_LEN) != 0 || cl_ensure("/bench-cd", "", 0) != 0) {
         fprintf(stderr, "%s: cannot create the benchmark's nodes\n", bench_client);
         return 1;
@@ -157,8 +158,9 @@ int main(int argc, char **argv) {
         drain();
         check_failures(work);
         long rss1 = status_field("VmRSS");
-        printf("RESULT client=%s work=watch n=%ld rss_connect_kb=%ld rss_watch_kb=%ld bytes_per_watch=%.0f threads=%ld\n",
-               bench_client, n, rss_connect, rss1, (double)(rss1 - rss_connect) * 1024 / n, threads);
+        printf("RESULT client=%s work=watch n=%ld rss_connect_kb=%ld anon_connect_kb=%ld rss_watch_kb=%ld "
+               "bytes_per_watch=%.0f threads=%ld\n",
+               bench_client, n, rss_connect, anon_connect, rss1, (double)(rss1 - rss_connect) * 1024 / n, threads);
     } else {
         int kind = strcmp(work, "get") == 0 ? 0 : strcmp(work, "set") == 0 ? 1 : strcmp(work, "create") == 0 ? 2 : -1;
         if (kind < 0) { fprintf(stderr, "unknown workload %s\n", work); return 2; }

@@ -30,18 +30,21 @@ def usage():
 
 
 class Window:
-    """At most `size` requests outstanding; completions free a slot."""
+    """At most `size` requests outstanding, refilled in batches of size/8 (as harness.c does)."""
 
     def __init__(self, size):
         self.cv = threading.Condition()
         self.size = size
         self.outstanding = 0
         self.failures = 0
+        self.wake_at = -1
 
     def acquire(self):
         with self.cv:
-            while self.outstanding >= self.size:
-                self.cv.wait()
+            if self.outstanding >= self.size:
+                while self.outstanding > self.size - max(self.size // 8, 1):
+                    self.wake_at = self.size - max(self.size // 8, 1)
+                    self.cv.wait()
             self.outstanding += 1
 
     def done(self, ok):
@@ -49,11 +52,14 @@ class Window:
             if not ok:
                 self.failures += 1
             self.outstanding -= 1
-            self.cv.notify()
+            if self.outstanding <= self.wake_at:
+                self.wake_at = -1
+                self.cv.notify()
 
     def drain(self):
         with self.cv:
             while self.outstanding > 0:
+                self.wake_at = 0
                 self.cv.wait()
 
 
@@ -82,7 +88,7 @@ def main():
 
     th0 = status("Threads")
     zk = connect(hosts)
-    rss_connect, threads = status("VmRSS"), status("Threads") - th0
+    rss_connect, anon_connect, threads = status("VmRSS"), status("RssAnon"), status("Threads") - th0
     for path, data in (("/bench-get", DATA), ("/bench-cd", b"")):
         try:
             zk.create(path, data)
@@ -113,8 +119,8 @@ def main():
             zk.exists_async("/bench-w/kazoo-%d" % i, watch=lambda ev: None).rawlink(completed)
         window.drain()
         rss1 = status("VmRSS")
-        print("%s rss_connect_kb=%d rss_watch_kb=%d bytes_per_watch=%.0f threads=%d"
-              % (out, rss_connect, rss1, (rss1 - rss_connect) * 1024 / n, threads))
+        print("%s rss_connect_kb=%d anon_connect_kb=%d rss_watch_kb=%d bytes_per_watch=%.0f threads=%d"
+              % (out, rss_connect, anon_connect, rss1, (rss1 - rss_connect) * 1024 / n, threads))
     else:
         def completed(a):
             window.done(a.exception is None)

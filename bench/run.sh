@@ -7,7 +7,7 @@
 #   bench/run.sh                  # the full run (~5-10 minutes)
 #   BENCH_QUICK=1 bench/run.sh    # a quick run for development (smaller counts, one round)
 #
-# Overrides: ROUNDS, N (pipelined requests), INFLIGHT, SYNC_N, WATCH_N, SESSIONS, KAZOO_N, KAZOO_SYNC_N,
+# Overrides: ROUNDS, N (pipelined requests), INFLIGHT, SYNC_N, SYNC_PASSES, WATCH_N, SESSIONS, KAZOO_N, KAZOO_SYNC_N,
 # KAZOO_WATCH_N, WARMUP, REPORT (where the report goes; empty: none).
 # Needs what scripts/setup.sh installs (java + zookeeper, gcc, libzookeeper-mt-dev, kazoo, perf or strace).
 set -euo pipefail
@@ -24,6 +24,7 @@ ROUNDS=${ROUNDS:-2}
 N=${N:-200000}
 INFLIGHT=${INFLIGHT:-1000}
 SYNC_N=${SYNC_N:-20000}
+SYNC_PASSES=${SYNC_PASSES:-4}
 WATCH_N=${WATCH_N:-100000}
 SESSIONS=${SESSIONS:-100}
 KAZOO_N=${KAZOO_N:-20000}
@@ -31,7 +32,7 @@ KAZOO_SYNC_N=${KAZOO_SYNC_N:-5000}
 KAZOO_WATCH_N=${KAZOO_WATCH_N:-20000}
 WARMUP=${WARMUP:-100000}
 REPORT=${REPORT-$here/REPORT.md}
-export ROUNDS N INFLIGHT SYNC_N WATCH_N SESSIONS KAZOO_N KAZOO_SYNC_N KAZOO_WATCH_N WARMUP REPORT
+export ROUNDS N INFLIGHT SYNC_N SYNC_PASSES WATCH_N SESSIONS KAZOO_N KAZOO_SYNC_N KAZOO_WATCH_N WARMUP REPORT
 
 # ---- build, then start a fresh server and run this script again inside it --------------------------------
 if [[ -z ${BENCH_WORK:-} ]]; then
@@ -121,10 +122,13 @@ for r in $(seq 1 "$ROUNDS"); do
             record "$r" "$c" "$w" "$n" "$INFLIGHT"
         done
     done
-    for c in "${clients[@]}"; do
-        n=$SYNC_N
-        [[ $c == kazoo ]] && n=$KAZOO_SYNC_N
-        record "$r" "$c" sync "$n"
+    # latency is the noisiest figure: SYNC_PASSES interleaved passes of a share each, the median counts
+    for _ in $(seq 1 "$SYNC_PASSES"); do
+        for c in "${clients[@]}"; do
+            n=$SYNC_N
+            [[ $c == kazoo ]] && n=$KAZOO_SYNC_N
+            record "$r" "$c" sync "$((n / SYNC_PASSES))"
+        done
     done
     for c in "${clients[@]}"; do
         [[ $c == raw ]] && continue

@@ -22,8 +22,23 @@ def parse(path):
     return rows
 
 
+def median_per_round(rows):
+    """One row per (client, workload, round): the median of each figure over that round's passes."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["client"], r["work"], r["round"]), []).append(r)
+    merged = []
+    for group in groups.values():
+        m = dict(group[0])
+        for k, v in m.items():
+            if isinstance(v, float):
+                m[k] = statistics.median(g[k] for g in group if k in g)
+        merged.append(m)
+    return merged
+
+
 def main():
-    rows = parse(sys.argv[1])
+    rows = median_per_round(parse(sys.argv[1]))
     headers, report = sys.argv[2:-1], sys.argv[-1]
     baseline = {r["client"]: r.get("syscalls") for r in rows if r["round"] == 0}
     runs = {}  # (client, work) -> [row per round]
@@ -62,6 +77,7 @@ def main():
         ("sync get p50, us", "sync", "p50_us", "le_c", 0.9),
         ("sync get p99, us", "sync", "p99_us", "le_c", 0.9),
         ("RSS after connect, kB", "watch", "rss_connect_kb", "le_c", 2.0),
+        ("private (anonymous) RSS after connect, kB", "watch", "anon_connect_kb", None, None),
         ("bytes per one-shot watch", "watch", "bytes_per_watch", "abs", 150),
         ("threads per session", "watch", "threads", "abs", 2),
         ("RSS of the sessions in one process, kB", "sessions", "rss_kb", None, None),

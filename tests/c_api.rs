@@ -380,6 +380,11 @@ fn c_listeners() {
 }
 
 #[test]
+fn c_recipe_watchers() {
+    run_c_test("recipe_watchers", true);
+}
+
+#[test]
 fn c_poll() {
     run_c_test("poll", false);
 }

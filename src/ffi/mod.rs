@@ -60,9 +60,11 @@ pub mod queue;
 pub mod retry;
 pub mod server;
 pub mod stat;
+pub mod tree_cache;
 pub mod txn;
 pub mod version;
 pub mod watch;
+pub mod watchers;
 
 use error::zkrs_rc;
 

@@ -211,3 +211,6 @@ mod watchers;
 pub use watchers::{
     ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
 };
+
+mod tree_cache;
+pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};

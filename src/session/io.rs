@@ -4,7 +4,7 @@
 //! per request but the submission queue.
 
 use super::transport::{self, Transport};
-use super::{Action, Outgoing, Phase, Reply, Shared, Sink};
+use super::{Action, Outgoing, Phase, Reply, Sent, Shared, Sink};
 use crate::dispatch::Job;
 use crate::error::Error;
 use crate::hosts::{HostCycle, HostPort};
@@ -21,6 +21,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 64 * 1024;
+/// The most bytes the I/O thread lets accumulate in the socket before poll wakes it (see
+/// [`IoLoop::read_low_water`]); small against any receive buffer, large enough for dozens of replies.
+const MAX_READ_LOW_WATER: usize = 8 * 1024;
+/// Below this, replies are read as they come (latency matters more than wake-ups when few are pending).
+const MIN_READ_LOW_WATER: usize = 1024;
 /// How long close waits for the server to confirm closeSession.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -66,7 +71,6 @@ struct IoLoop {
     in_flight: VecDeque<InFlight>,
     auth_waiters: VecDeque<Option<Sink>>,
     spare_queue: VecDeque<Outgoing>,
-    next_xid: i32,
     rbuf: Vec<u8>,
     rstart: usize,
     rend: usize,
@@ -77,6 +81,8 @@ struct IoLoop {
     jobs: Vec<Job>,
     close_xid: Option<i32>,
     close_done: bool,
+    /// The socket's current SO_RCVLOWAT (1 on a new connection).
+    read_low_water: usize,
 }
 
 impl IoLoop {
@@ -97,7 +103,6 @@ impl IoLoop {
             in_flight: VecDeque::new(),
             auth_waiters: VecDeque::new(),
             spare_queue: VecDeque::new(),
-            next_xid: 1,
             rbuf: vec![0; READ_CHUNK],
             rstart: 0,
             rend: 0,
@@ -107,6 +112,7 @@ impl IoLoop {
             jobs: Vec::new(),
             close_xid: None,
             close_done: false,
+            read_low_water: 1,
             shared,
         }
     }
@@ -317,6 +323,37 @@ impl IoLoop {
     }
 
     fn serve(&mut self, mut conn: Box<dyn Transport>, host: &HostPort, resp: ConnectResponse) -> Ended {
+        let ended = self.serve_connection(conn.as_mut(), host, resp);
+        // Callers must stop writing to the socket before it closes; what they wrote is in flight (and
+        // fails with the rest).
+        self.forbid_direct();
+        let sent = std::mem::take(&mut self.shared.submissions.lock().sent);
+        for Sent { xid, sink, .. } in sent {
+            self.in_flight.push_back(InFlight { xid, action: Action::None, sink });
+        }
+        drop(conn);
+        ended
+    }
+
+    /// Lets sync callers write to the socket while this thread has nothing to write.
+    fn allow_direct(&mut self, conn: &dyn Transport) {
+        if self.wpos < self.wbuf.len() {
+            return;
+        }
+        if let Some(fd) = conn.direct_fd() {
+            let mut s = self.shared.submissions.lock();
+            if s.queue.is_empty() && s.phase == Phase::Connected && !s.closing {
+                s.direct = Some(fd);
+            }
+        }
+    }
+
+    /// Before this thread writes: nobody else may.
+    fn forbid_direct(&mut self) {
+        self.shared.submissions.lock().direct = None;
+    }
+
+    fn serve_connection(&mut self, conn: &mut dyn Transport, host: &HostPort, resp: ConnectResponse) -> Ended {
         // A read-only server keeps a session it was handed, but a new one it makes is local to it.
         self.session_is_global = !resp.read_only || (self.session_is_global && resp.session_id == self.session_id);
         self.session_id = resp.session_id;
@@ -342,10 +379,11 @@ impl IoLoop {
         let mut last_send = Instant::now();
         let mut close_deadline: Option<Instant> = None;
         self.close_done = false;
+        self.read_low_water = 1;
         let mut ro_probe = if resp.read_only { Some(ReadWriteProbe::new()) } else { None };
         loop {
             if self.wpos < self.wbuf.len() {
-                match self.flush(conn.as_mut()) {
+                match self.flush(conn) {
                     Ok(true) => last_send = Instant::now(),
                     Ok(false) => {}
                     Err(reason) => return Ended::Lost(reason),
@@ -366,6 +404,7 @@ impl IoLoop {
             // a ping unanswered: while a long backlog of replies drains, pings are what keep the session.
             let idle = self.wpos >= self.wbuf.len();
             if idle && close_deadline.is_none() && now >= last_send + ping_every {
+                self.forbid_direct();
                 let mut f = proto::start_frame(xid::PING, op::PING, 0);
                 proto::patch_length(&mut f);
                 self.wbuf.extend_from_slice(&f);
@@ -385,6 +424,12 @@ impl IoLoop {
             }
             if let Some(probe) = &ro_probe {
                 deadline = deadline.min(probe.next_check());
+            }
+            self.allow_direct(conn);
+            let low_water = self.read_low_water();
+            if low_water != self.read_low_water {
+                conn.set_read_low_water(low_water);
+                self.read_low_water = low_water;
             }
             let wait = if conn.has_buffered_input() { Duration::ZERO } else { deadline.saturating_duration_since(now) };
             let read_wants_write = conn.read_wants_write();
@@ -406,7 +451,7 @@ impl IoLoop {
             let readable = fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
                 || (read_wants_write && fds[0].revents & libc::POLLOUT != 0);
             if readable || conn.has_buffered_input() {
-                match self.read_frames(conn.as_mut()) {
+                match self.read_frames(conn) {
                     Ok(true) => last_recv = Instant::now(),
                     Ok(false) => {}
                     Err(ended) => return ended,
@@ -415,6 +460,26 @@ impl IoLoop {
                     return Ended::Closed;
                 }
             }
+        }
+    }
+
+    /// How many bytes to let arrive before poll reports the socket readable. Every reply is at least a
+    /// length and a ReplyHeader, and replies come in request order, so the replies to the requests in
+    /// flight but the first (whose reply may be partly read already) are sure to bring that many bytes:
+    /// waiting for them cannot stall, and a deep pipeline is read once per batch of replies instead of
+    /// once per TCP segment (fewer wake-ups of this thread and of the event thread). Requests still in
+    /// the write buffer are not answered until sent: then the socket wakes at the first byte.
+    fn read_low_water(&self) -> usize {
+        if self.wpos < self.wbuf.len() {
+            return 1;
+        }
+        let sure = self.in_flight.len().saturating_sub(1) * (4 + ReplyHeader::LEN);
+        if sure < MIN_READ_LOW_WATER {
+            1
+        } else {
+            // A power of two, so that a pipeline that stays deep does not change it at every turn.
+            let p = 1usize << (usize::BITS - 1 - sure.leading_zeros());
+            p.min(MAX_READ_LOW_WATER)
         }
     }
 
@@ -442,12 +507,24 @@ impl IoLoop {
     }
 
     fn drain_submissions(&mut self) {
-        {
+        let sent = {
             let mut s = self.shared.submissions.lock();
             if s.phase != Phase::Connected {
                 return;
             }
             std::mem::swap(&mut s.queue, &mut self.spare_queue);
+            if !self.spare_queue.is_empty() {
+                s.direct = None;
+            }
+            std::mem::take(&mut s.sent)
+        };
+        // Written by their callers, so before anything queued; a rest the socket did not take first.
+        for Sent { xid, sink, unsent } in sent {
+            if !unsent.is_empty() {
+                self.forbid_direct();
+                self.wbuf.extend_from_slice(&unsent);
+            }
+            self.in_flight.push_back(InFlight { xid, action: Action::None, sink });
         }
         while let Some(out) = self.spare_queue.pop_front() {
             self.send(out);
@@ -455,9 +532,7 @@ impl IoLoop {
     }
 
     fn take_xid(&mut self) -> i32 {
-        let x = self.next_xid;
-        self.next_xid = if x == i32::MAX { 1 } else { x + 1 };
-        x
+        self.shared.take_xid()
     }
 
     fn send(&mut self, out: Outgoing) {
@@ -522,6 +597,7 @@ impl IoLoop {
     }
 
     fn send_close(&mut self) {
+        self.forbid_direct();
         let x = self.take_xid();
         let mut f = proto::start_frame(x, op::CLOSE_SESSION, 0);
         proto::patch_length(&mut f);
@@ -676,6 +752,10 @@ impl IoLoop {
                 }
             }
             x => {
+                if self.in_flight.front().map_or(true, |f| f.xid != x) {
+                    // A request its caller wrote itself: take those over now.
+                    self.drain_submissions();
+                }
                 let Some(f) = self.in_flight.pop_front() else {
                     return Err(Ended::Lost(format!("reply with xid {x} while no request is in flight")));
                 };
@@ -690,8 +770,13 @@ impl IoLoop {
                 };
                 match f.action {
                     Action::Watch(w) => {
+                        let overridden = self.watches.overridden_by(&w, h.err);
                         if let Some(w) = self.watches.arm(w, h.err) {
                             self.release(w);
+                        }
+                        for (path, mode) in overridden {
+                            let frame = crate::ops::add_watch_frame(&path, mode);
+                            self.send(Outgoing { frame, action: Action::None, sink: Sink::Ignore });
                         }
                     }
                     Action::RemoveWatches { path, user_path, kind, remove: true, .. } if err == 0 => {

@@ -13,7 +13,7 @@ use crate::state::{KazooState, State};
 use crate::watch::{PendingWatch, WatcherType};
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -104,6 +104,23 @@ pub(crate) struct Submissions {
     pub queue: VecDeque<Outgoing>,
     pub phase: Phase,
     pub closing: bool,
+    /// The socket a sync caller may write its request to itself, saving the hand-off to the I/O
+    /// thread (see [`Shared::send_direct`]). Set by the I/O thread, under this lock, only while it has
+    /// nothing to write and the transport is plain TCP; cleared by it before it writes anything or
+    /// closes the socket, and by any submission it will have to write. Whoever holds this lock while it
+    /// is set is the only writer of the socket.
+    pub direct: Option<std::os::fd::RawFd>,
+    /// Requests written by their callers (in wire order, all after the I/O thread's in-flight ones):
+    /// the I/O thread takes them over before anything from `queue`.
+    pub sent: VecDeque<Sent>,
+}
+
+/// A request its caller wrote to the socket (see [`Submissions::direct`]).
+pub(crate) struct Sent {
+    pub xid: i32,
+    pub sink: Sink,
+    /// What the socket did not take (empty normally); the I/O thread writes it first.
+    pub unsent: Vec<u8>,
 }
 
 /// The connection status the API reads.
@@ -134,6 +151,8 @@ pub(crate) struct Shared {
     pub tls: Option<crate::tls::TlsContext>,
     /// The SASL exchange run on every new connection, when configured.
     pub sasl: Option<crate::sasl::SaslClient>,
+    /// The next request xid, taken by the I/O thread and by callers writing directly.
+    pub next_xid: AtomicI32,
 }
 
 impl Shared {
@@ -152,7 +171,14 @@ impl Shared {
             chroot,
             hosts: Mutex::new(hosts),
             hosts_changed: AtomicBool::new(false),
-            submissions: Mutex::new(Submissions { queue: VecDeque::new(), phase: Phase::Connecting, closing: false }),
+            submissions: Mutex::new(Submissions {
+                queue: VecDeque::new(),
+                phase: Phase::Connecting,
+                closing: false,
+                direct: None,
+                sent: VecDeque::new(),
+            }),
+            next_xid: AtomicI32::new(1),
             io_waker: io_waker.clone(),
             status: Mutex::new(Status {
                 state: State::Connecting,
@@ -193,11 +219,63 @@ impl Shared {
                 }
                 Phase::Closed => return Err(Error::Closed),
             }
+            if s.direct.is_some() && matches!(out.sink, Sink::Sync(_)) && matches!(out.action, Action::None) {
+                return self.send_direct(&mut s, out);
+            }
+            // The I/O thread will write this one: nobody may overtake it on the socket.
+            s.direct = None;
             s.queue.push_back(out);
         }
         if from_callback {
             self.events.defer_io_wake();
         } else {
+            self.wake();
+        }
+        Ok(())
+    }
+
+    /// Takes the next xid (1..=i32::MAX, then 1 again).
+    pub fn take_xid(&self) -> i32 {
+        let next = |x: i32| Some(if x == i32::MAX { 1 } else { x + 1 });
+        self.next_xid.fetch_update(Ordering::Relaxed, Ordering::Relaxed, next).unwrap_or(1)
+    }
+
+    /// Writes a sync request to the socket from the calling thread (the I/O thread is idle and
+    /// `s.direct` is set, so nobody else writes): the request goes out without waking the I/O thread,
+    /// which learns of it from `s.sent` when the reply comes, or when it next drains the queue. What the
+    /// socket does not take, or a failed write, is left for the I/O thread (which then sees the error).
+    fn send_direct(&self, s: &mut Submissions, out: Outgoing) -> Result<()> {
+        let Some(fd) = s.direct else { unreachable!("send_direct without a socket") };
+        let Outgoing { mut frame, sink, .. } = out;
+        let xid = self.take_xid();
+        frame[4..8].copy_from_slice(&xid.to_be_bytes());
+        let mut written = 0;
+        while written < frame.len() {
+            // SAFETY: `fd` is the I/O thread's open socket: it closes it only after clearing
+            // `s.direct` under the lock we hold. MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE.
+            let n = unsafe {
+                libc::send(
+                    fd,
+                    frame[written..].as_ptr() as *const libc::c_void,
+                    frame.len() - written,
+                    libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+                )
+            };
+            if n > 0 {
+                written += n as usize;
+            } else if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            } else {
+                break;
+            }
+        }
+        let unsent = if written == frame.len() { Vec::new() } else { frame.split_off(written) };
+        let wake = !unsent.is_empty();
+        if wake {
+            s.direct = None;
+        }
+        s.sent.push_back(Sent { xid, sink, unsent });
+        if wake {
             self.wake();
         }
         Ok(())

@@ -229,17 +229,22 @@ class TestClient < Minitest::Test
     assert_nil client.exists("#{path}/new")
   end
 
-  def test_threads_share_one_client
+  def test_a_hundred_threads_share_one_client
     path = unique("threads")
     client.create(path)
-    threads = Array.new(16) do |t|
+    fired = Queue.new
+    threads = Array.new(100) do |t|
       Thread.new do
-        10.times { |i| client.create("#{path}/t#{t}-#{i}", "x" * i) }
-        client.children(path).size
+        node = client.create("#{path}/t#{t}", "0")
+        client.get(node) { |e| fired << e.path }
+        client.set_async(node, "1").value(WAIT)
+        client.transaction { |txn| txn.check(node, 1).create("#{node}-done") }
+        client.get(node).first
       end
     end
-    threads.each(&:join)
-    assert_equal 160, client.children(path).size
+    assert_equal ["1"] * 100, threads.map(&:value)
+    assert_equal 200, client.children(path).size
+    assert_equal 100, Array.new(100) { pop(fired) }.uniq.size
   end
 
   def test_blocking_calls_release_the_gvl
