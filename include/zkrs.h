@@ -1720,7 +1720,8 @@ void zkrs_future_free(struct zkrs_future *f);
  * `{"version": 1, "holder": ..., "end": "YYYY-MM-DDTHH:MM:SS"}` (UTC), rewritten under a kazoo lock on
  * `<path>` (waited for up to 15 s; not obtained after that). Clocks of all holders must roughly agree.
  * A negative duration is `ZKRS_RC_BAD_ARGUMENTS`; a holder node that is not kazoo's JSON is
- * `ZKRS_RC_MARSHALLING_ERROR`. Runs no callbacks.
+ * `ZKRS_RC_MARSHALLING_ERROR`; inside a callback of the same client, where the lock could never be
+ * seen free, `ZKRS_RC_WOULD_DEADLOCK`. Runs no callbacks.
  */
 zkrs_rc zkrs_lease_new(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
 

@@ -264,3 +264,18 @@ fn lease_contenders_at_the_same_moment_obtain_it_once() {
     let obtained = racers.into_iter().map(|t| t.join().unwrap()).filter(|&got| got).count();
     assert_eq!(obtained, 1, "exactly one of the contenders obtains it");
 }
+
+#[test]
+fn lease_inside_a_callback_is_refused() {
+    let zk = connect();
+    let path = unique("lease-in-callback");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let zk2 = zk.clone();
+    zk.exists_async("/", None, move |_| {
+        tx.send(NonBlockingLease::new(&zk2, &path, Duration::from_secs(3), Some("x"))).unwrap();
+    })
+    .unwrap();
+    let r = rx.recv_timeout(WAIT).unwrap();
+    assert!(matches!(r, Err(zkrs::Error::WouldDeadlock(_))), "{r:?}");
+    zk.close().unwrap();
+}

@@ -69,7 +69,8 @@ unsafe fn multi_lease(
 /// `{"version": 1, "holder": ..., "end": "YYYY-MM-DDTHH:MM:SS"}` (UTC), rewritten under a kazoo lock on
 /// `<path>` (waited for up to 15 s; not obtained after that). Clocks of all holders must roughly agree.
 /// A negative duration is `ZKRS_RC_BAD_ARGUMENTS`; a holder node that is not kazoo's JSON is
-/// `ZKRS_RC_MARSHALLING_ERROR`. Runs no callbacks.
+/// `ZKRS_RC_MARSHALLING_ERROR`; inside a callback of the same client, where the lock could never be
+/// seen free, `ZKRS_RC_WOULD_DEADLOCK`. Runs no callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_lease_new(
     c: *mut zkrs_client,

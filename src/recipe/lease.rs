@@ -40,7 +40,8 @@ pub struct NonBlockingLease {
 impl NonBlockingLease {
     /// Tries to obtain the lease at `path` for `duration` as `identifier` (`None`: the host name, as
     /// kazoo). Obtained when nobody holds it, its holder's time is over, or `identifier` holds it
-    /// already (then it is renewed until now + `duration`).
+    /// already (then it is renewed until now + `duration`). `WouldDeadlock` inside a callback of the
+    /// client (the lock around the holder needs its watches).
     pub fn new(client: &Client, path: &str, duration: Duration, identifier: Option<&str>) -> Result<Self> {
         Self::with_clock(client, path, duration, identifier, &SystemTime::now)
     }
