@@ -177,6 +177,46 @@
 #define ZKRS_CREATE_PERSISTENT_SEQUENTIAL_WITH_TTL 6
 
 /**
+ * The priority kazoo's `put` uses by default (lower values are served first, 0 to 999).
+ */
+#define ZKRS_QUEUE_DEFAULT_PRIORITY 100
+
+/**
+ * Tree event: a node entered the cache.
+ */
+#define ZKRS_TREE_NODE_ADDED 0
+
+/**
+ * Tree event: a cached node's data changed.
+ */
+#define ZKRS_TREE_NODE_UPDATED 1
+
+/**
+ * Tree event: a node left the cache; the event carries its last data.
+ */
+#define ZKRS_TREE_NODE_REMOVED 2
+
+/**
+ * Tree event: the connection was lost; the cache may be stale.
+ */
+#define ZKRS_TREE_CONNECTION_SUSPENDED 3
+
+/**
+ * Tree event: the connection is back; the cache is being read again.
+ */
+#define ZKRS_TREE_CONNECTION_RECONNECTED 4
+
+/**
+ * Tree event: the session was lost.
+ */
+#define ZKRS_TREE_CONNECTION_LOST 5
+
+/**
+ * Tree event: the whole tree has been read (once per session).
+ */
+#define ZKRS_TREE_INITIALIZED 6
+
+/**
  * Transaction op kind (`zkrs_txn_results_get`): a create.
  */
 #define ZKRS_TXN_CREATE 1
@@ -353,6 +393,12 @@ typedef struct zkrs_barrier zkrs_barrier;
 typedef struct zkrs_buf zkrs_buf;
 
 /**
+ * A ChildrenWatch (`zkrs_children_watch_new`); stop it with `zkrs_children_watch_close`, release it
+ * with `zkrs_children_watch_free`.
+ */
+typedef struct zkrs_children_watch zkrs_children_watch;
+
+/**
  * A ZooKeeper client. Every function taking a `zkrs_client *` may be called from any thread,
  * concurrently. Created by `zkrs_client_new`; `zkrs_client_close` ends its activity (the handle stays
  * valid, later calls return `ZKRS_RC_CLOSED`); `zkrs_client_free` releases it.
@@ -381,6 +427,12 @@ typedef struct zkrs_config zkrs_config;
 typedef struct zkrs_counter zkrs_counter;
 
 /**
+ * A DataWatch (`zkrs_data_watch_new`); stop it with `zkrs_data_watch_close`, release it with
+ * `zkrs_data_watch_free`.
+ */
+typedef struct zkrs_data_watch zkrs_data_watch;
+
+/**
  * A member of a double barrier (kazoo's `DoubleBarrier`): `zkrs_double_barrier_enter` blocks until
  * `num_clients` members are in, `zkrs_double_barrier_leave` until all have left. Created by
  * `zkrs_double_barrier_new`, released by `zkrs_double_barrier_free` (before or after its client).
@@ -406,6 +458,18 @@ typedef struct zkrs_future zkrs_future;
 typedef struct zkrs_party zkrs_party;
 
 /**
+ * A distributed priority queue, node for node compatible with kazoo's `Queue` (`<path>/entry-PPP-<seq>`;
+ * a get removes the entry) or, made with `locking = true`, kazoo's `LockingQueue` (`<path>/entries/...`
+ * locked under `<path>/taken/` while processed; `zkrs_queue_consume` removes the entry,
+ * `zkrs_queue_release` hands it back, the end of the session releases it too).
+ *
+ * Created by `zkrs_queue_new`, released by `zkrs_queue_free` (before or after its client). Its
+ * functions may be called from any thread, concurrently; they run no callbacks. After
+ * `zkrs_client_close` they return `ZKRS_RC_CLOSED`.
+ */
+typedef struct zkrs_queue zkrs_queue;
+
+/**
  * The results of a multi-read, one per read in order: `zkrs_read_results_len`,
  * `zkrs_read_results_get_data`, `zkrs_read_results_get_children`. Owned by the caller when returned
  * through an out-parameter (release with `zkrs_read_results_free`); borrowed in a callback.
@@ -427,6 +491,14 @@ typedef struct zkrs_retry zkrs_retry;
  * `zkrs_string_list_get`, released by `zkrs_string_list_free` when the caller owns it.
  */
 typedef struct zkrs_string_list zkrs_string_list;
+
+/**
+ * kazoo's TreeCache: an in-memory copy of the subtree at a path, kept up to date, with events.
+ * Create with `zkrs_tree_cache_new`, add listeners, `zkrs_tree_cache_start`; read it with
+ * `zkrs_tree_cache_get_data` / `zkrs_tree_cache_get_children` from any thread; stop it with
+ * `zkrs_tree_cache_close`, release it with `zkrs_tree_cache_free`.
+ */
+typedef struct zkrs_tree_cache zkrs_tree_cache;
 
 /**
  * A transaction being built: add operations with `zkrs_txn_check`, `zkrs_txn_create`,
@@ -710,6 +782,45 @@ typedef zkrs_rc (*zkrs_retry_fn)(void *userdata);
 typedef void (*zkrs_client_info_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_client_info_list *infos);
 
 /**
+ * An event of a tree cache, borrowed for the duration of the listener call.
+ */
+typedef struct zkrs_tree_event {
+    /**
+     * `ZKRS_TREE_*`.
+     */
+    int32_t type;
+    /**
+     * The node (relative to the client's chroot) for node events; NULL for connection events and
+     * `ZKRS_TREE_INITIALIZED`.
+     */
+    const char *path;
+    /**
+     * The node's data (`len` bytes; NULL when `len` is 0 or there is no node).
+     */
+    const uint8_t *data;
+    /**
+     * The length of `data`.
+     */
+    size_t len;
+    /**
+     * The node's stat; NULL when there is no node.
+     */
+    const struct zkrs_stat *stat;
+} zkrs_tree_event;
+
+/**
+ * A tree event listener (`zkrs_tree_cache_listen`).
+ */
+typedef void (*zkrs_tree_event_fn)(void *userdata, const struct zkrs_tree_event *event);
+
+/**
+ * A fault listener (`zkrs_tree_cache_listen_fault`): an error reading the tree (other than
+ * connection or session loss), e.g. `ZKRS_RC_NO_AUTH` for a node it may not read; `detail` is
+ * borrowed for the call.
+ */
+typedef void (*zkrs_tree_fault_fn)(void *userdata, zkrs_rc rc, const char *detail);
+
+/**
  * Completion of `zkrs_txn_commit_async`: `rc` as `zkrs_txn_commit` returns it; `results` is non-NULL
  * whenever the server answered (also when the transaction failed), NULL otherwise. Borrowed: valid
  * only during the call; do not free it.
@@ -735,6 +846,21 @@ typedef struct zkrs_read_op {
  * during the call; do not free them.
  */
 typedef void (*zkrs_read_results_fn)(void *userdata, zkrs_rc rc, const char *detail, const struct zkrs_read_results *results);
+
+/**
+ * The function of a `zkrs_data_watch`: called with the node's data (`data`, `len`) and stat, or with
+ * `data` NULL, `len` 0 and `stat` NULL while the node does not exist; `event` is the change that
+ * caused the call, NULL for the first call and after reconnections. Everything is borrowed for the
+ * call. Return `true` to go on, `false` to stop the watch.
+ */
+typedef bool (*zkrs_data_watch_fn)(void *userdata, const uint8_t *data, size_t len, const struct zkrs_stat *stat, const struct zkrs_watch_event *event);
+
+/**
+ * The function of a `zkrs_children_watch`: called with the node's children (names, unsorted;
+ * borrowed for the call) and, with `send_event`, the change that caused the call (else NULL; NULL
+ * also for the first call and after reconnections). Return `true` to go on, `false` to stop.
+ */
+typedef bool (*zkrs_children_watch_fn)(void *userdata, const struct zkrs_string_list *children, const struct zkrs_watch_event *event);
 
 /**
  * Ok.
@@ -1845,6 +1971,68 @@ zkrs_rc zkrs_party_participating(const struct zkrs_party *party, bool *participa
 void zkrs_party_free(struct zkrs_party *party);
 
 /**
+ * Makes a queue at `path` on client `c` in `*out` (release it with `zkrs_queue_free`): kazoo's `Queue`,
+ * or its `LockingQueue` when `locking`. No request is sent; the nodes are created at first use.
+ */
+zkrs_rc zkrs_queue_new(struct zkrs_client *c, const char *path, bool locking, struct zkrs_queue **out);
+
+/**
+ * Adds `len` bytes of `data` (NULL allowed when `len` is 0) with `priority` (0 to 999, lower is served
+ * first; `ZKRS_QUEUE_DEFAULT_PRIORITY` is kazoo's default). Anything else is `ZKRS_RC_BAD_ARGUMENTS`.
+ * Not retried after a connection loss (`ZKRS_RC_CONNECTION_LOSS`: the entry may or may not exist).
+ */
+zkrs_rc zkrs_queue_put(struct zkrs_queue *q, const uint8_t *data, size_t len, int32_t priority);
+
+/**
+ * Adds `count` values in one transaction (all of them or none), each with `priority`: value `i` is
+ * `lens[i]` bytes at `values[i]` (NULL allowed when its length is 0). `values` and `lens` may be NULL
+ * only when `count` is 0.
+ */
+zkrs_rc zkrs_queue_put_all(struct zkrs_queue *q, const uint8_t *const *values, const size_t *lens, size_t count, int32_t priority);
+
+/**
+ * Takes the first entry, waiting up to `timeout_ms` for one (-1: no limit; 0: do not wait), and puts
+ * its value in `*data_out` (release it with `zkrs_buf_free`). A plain queue removes the entry; a locking
+ * queue locks it until `zkrs_queue_consume` or `zkrs_queue_release` and, while it holds one, returns that
+ * same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time; `ZKRS_RC_CLOSED` when the client was
+ * closed meanwhile; `ZKRS_RC_SESSION_EXPIRED` when the session ended meanwhile;
+ * `ZKRS_RC_WOULD_DEADLOCK` when called with a non-zero timeout from a callback of the same client on an
+ * empty queue (the watch that would end the wait runs on that thread).
+ */
+zkrs_rc zkrs_queue_get(struct zkrs_queue *q, int32_t timeout_ms, struct zkrs_buf **data_out);
+
+/**
+ * The number of entries in `*len_out` (for a locking queue, locked ones included).
+ */
+zkrs_rc zkrs_queue_len(struct zkrs_queue *q, size_t *len_out);
+
+/**
+ * Locking queues: removes the entry this queue holds (entry and lock in one transaction);
+ * `*consumed_out` is false if it holds none or no longer holds its lock (then it forgets the entry).
+ * `ZKRS_RC_BAD_ARGUMENTS` on a plain queue.
+ */
+zkrs_rc zkrs_queue_consume(struct zkrs_queue *q, bool *consumed_out);
+
+/**
+ * Locking queues: unlocks the entry this queue holds without removing it, so that it is served again;
+ * `*released_out` is false if it holds none or no longer holds its lock. `ZKRS_RC_BAD_ARGUMENTS` on a
+ * plain queue.
+ */
+zkrs_rc zkrs_queue_release(struct zkrs_queue *q, bool *released_out);
+
+/**
+ * Locking queues: whether this queue holds an entry and its lock node still exists with this queue's id
+ * (not after the session ended), asked of the leader. `ZKRS_RC_BAD_ARGUMENTS` on a plain queue.
+ */
+zkrs_rc zkrs_queue_holds_lock(struct zkrs_queue *q, bool *holds_out);
+
+/**
+ * Releases `q`. NULL does nothing. No call on `q` may be running. An entry a locking queue still holds
+ * stays locked until its session ends (as with kazoo); release or consume it first.
+ */
+void zkrs_queue_free(struct zkrs_queue *q);
+
+/**
  * Creates a policy with kazoo's defaults in `*out`: max_tries 1 (no retry), delay 100 ms, backoff 2,
  * max_jitter 0.4, max_delay 60 s, no deadline, ignore_expire true.
  */
@@ -1996,6 +2184,60 @@ zkrs_rc zkrs_client_reconfig_async(struct zkrs_client *c, const char *joining, c
  * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_reconfig_future(struct zkrs_client *c, const char *joining, const char *leaving, const char *new_members, int64_t from_config, struct zkrs_future **out);
+
+/**
+ * Creates a tree cache of `path` in `*out`; nothing happens before `zkrs_tree_cache_start`.
+ */
+zkrs_rc zkrs_tree_cache_new(struct zkrs_client *c, const char *path, struct zkrs_tree_cache **out);
+
+/**
+ * Starts the cache: creates the root if missing, watches it and reads the tree in the background
+ * (`ZKRS_TREE_NODE_ADDED` for every node, then `ZKRS_TREE_INITIALIZED`). Waits for the server (the
+ * root's creation and its watch), not for the tree. A cache starts once: `ZKRS_RC_BAD_ARGUMENTS` when
+ * started or closed already.
+ */
+zkrs_rc zkrs_tree_cache_start(struct zkrs_tree_cache *t);
+
+/**
+ * Adds a listener of tree events. `fn` runs on the client's event thread (in poll mode inside
+ * `zkrs_client_dispatch`), one call at a time, in the order of the changes; never after
+ * `zkrs_tree_cache_close` / `zkrs_tree_cache_free` returned. `free_userdata` (may be NULL) runs
+ * exactly once, after the last call: at close or free, or at once when this fails.
+ */
+zkrs_rc zkrs_tree_cache_listen(struct zkrs_tree_cache *t, zkrs_tree_event_fn fn, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * Adds a fault listener; threads and `free_userdata` as for `zkrs_tree_cache_listen`. Without one,
+ * faults are logged.
+ */
+zkrs_rc zkrs_tree_cache_listen_fault(struct zkrs_tree_cache *t, zkrs_tree_fault_fn fn, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * The cached data of `path` in `*data_out` (release with `zkrs_buf_free`) and its stat in
+ * `*stat_out` (may be NULL), from memory. `ZKRS_RC_NO_NODE` when the cache does not hold the node,
+ * `ZKRS_RC_BAD_ARGUMENTS` for a path outside the cached tree. Any thread.
+ */
+zkrs_rc zkrs_tree_cache_get_data(const struct zkrs_tree_cache *t, const char *path, struct zkrs_buf **data_out, struct zkrs_stat *stat_out);
+
+/**
+ * The cached children of `path` (names, sorted) in `*children_out` (release with
+ * `zkrs_string_list_free`), from memory. Errors as `zkrs_tree_cache_get_data`. Any thread.
+ */
+zkrs_rc zkrs_tree_cache_get_children(const struct zkrs_tree_cache *t, const char *path, struct zkrs_string_list **children_out);
+
+/**
+ * Closes the cache: its watch is removed (from the server too), the copy and the listeners are
+ * released (their `free_userdata` run), and once this returns no listener runs again (called from
+ * a listener, that call is the last). It cannot be started again. Idempotent; the handle stays valid
+ * until `zkrs_tree_cache_free`.
+ */
+zkrs_rc zkrs_tree_cache_close(struct zkrs_tree_cache *t);
+
+/**
+ * Closes the cache (as `zkrs_tree_cache_close`) and releases the handle. NULL does nothing. Not from
+ * inside one of its listeners (close it there, free it later).
+ */
+void zkrs_tree_cache_free(struct zkrs_tree_cache *t);
 
 /**
  * Starts an empty transaction on client `c` in `*out` (release it with `zkrs_txn_free`). Paths are
@@ -2233,6 +2475,69 @@ zkrs_rc zkrs_client_check_watches_async(struct zkrs_client *c, const char *path,
  * is sent and `*out` is not written.
  */
 zkrs_rc zkrs_client_check_watches_future(struct zkrs_client *c, const char *path, int32_t kind, struct zkrs_future **out);
+
+/**
+ * Starts a DataWatch on `path` (kazoo's `DataWatch`): `fn` is called with the node's current data at
+ * once and again after every change (creation, data change, deletion), with no duplicate calls,
+ * until it returns `false`, the watch is closed or freed, or the client is closed. The node need not
+ * exist. The watch survives reconnections (the node is read again after each) and session expiry (it
+ * is set up again in the new session). When stopped, its watch is removed from the server too.
+ *
+ * Thread: `fn` runs on the client's event thread (in poll mode inside `zkrs_client_dispatch`), one
+ * call at a time. In thread mode, called from outside a callback, this returns after the first call
+ * of `fn`; in poll mode or from a callback the first call comes with the next dispatch.
+ * `free_userdata` (may be NULL) runs exactly once, after the last call of `fn`, also when this
+ * function fails. On success `*out` receives the watch.
+ */
+zkrs_rc zkrs_data_watch_new(struct zkrs_client *c, const char *path, zkrs_data_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_data_watch **out);
+
+/**
+ * Stops the watch: removes it from the client and the server; once this returns `fn` is never called
+ * again and `free_userdata` has run (called from inside `fn`, that call is the last, and
+ * `free_userdata` runs when it returns). Idempotent; the handle stays valid until
+ * `zkrs_data_watch_free`.
+ */
+zkrs_rc zkrs_data_watch_close(struct zkrs_data_watch *w);
+
+/**
+ * Whether the watch has stopped (closed, `fn` returned `false`, client closed). False for NULL.
+ */
+bool zkrs_data_watch_is_stopped(const struct zkrs_data_watch *w);
+
+/**
+ * Stops the watch (as `zkrs_data_watch_close`) and releases the handle. NULL does nothing. Not from
+ * inside its own `fn` (close it there, free it later).
+ */
+void zkrs_data_watch_free(struct zkrs_data_watch *w);
+
+/**
+ * Starts a ChildrenWatch on `path` (kazoo's `ChildrenWatch`): `fn` is called with the node's
+ * children at once and after every change of them, until it returns `false`, the watch is closed or
+ * freed, the node is deleted (then without a call), or the client is closed. The node must exist:
+ * `ZKRS_RC_NO_NODE` otherwise (in thread mode; in poll mode or from a callback the watch just stops).
+ * `allow_session_lost`: go on in a new session after expiry (kazoo's default `true`); `false` stops
+ * the watch when the session is lost. `send_event`: pass the causing event to `fn`.
+ *
+ * Threads, first call, reconnections, removal from the server and `free_userdata` as for
+ * `zkrs_data_watch_new`.
+ */
+zkrs_rc zkrs_children_watch_new(struct zkrs_client *c, const char *path, bool allow_session_lost, bool send_event, zkrs_children_watch_fn fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_children_watch **out);
+
+/**
+ * As `zkrs_data_watch_close`.
+ */
+zkrs_rc zkrs_children_watch_close(struct zkrs_children_watch *w);
+
+/**
+ * Whether the watch has stopped (closed, `fn` returned `false`, node deleted, client closed, session
+ * lost without `allow_session_lost`). False for NULL.
+ */
+bool zkrs_children_watch_is_stopped(const struct zkrs_children_watch *w);
+
+/**
+ * As `zkrs_data_watch_free`.
+ */
+void zkrs_children_watch_free(struct zkrs_children_watch *w);
 
 #ifdef __cplusplus
 }  // extern "C"

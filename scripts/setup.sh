@@ -9,6 +9,7 @@ packages=(zookeeper libssl-dev openssl pkg-config gcc g++ make valgrind libzooke
 packages+=(ruby ruby-ffi ruby-minitest)
 # The benchmark (bench/run.sh) counts system calls with perf stat, or strace -c where perf cannot run.
 packages+=(strace linux-perf)
+packages+=(golang-go) # Go 1.19: the Go binding's tests (bindings/go, tests/binding_go.rs)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,4 +9,4 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 # cargo test does not produce the cdylib the C tests link against; build it first.
 cargo build --workspace --quiet
-cargo test --workspace 2>&1
+cargo test --workspace --no-fail-fast 2>&1

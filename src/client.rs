@@ -185,6 +185,18 @@ impl Client {
         self.shared().events.poll_fd()
     }
 
+    /// Whether the current thread is running a callback of this client (then waiting for another
+    /// callback of it would never end).
+    pub(crate) fn in_callback(&self) -> bool {
+        crate::dispatch::is_dispatching(self.shared().id)
+    }
+
+    /// Whether the current thread may block until a callback of this client has run: callbacks run on
+    /// the event thread, and this is not it.
+    pub(crate) fn can_wait_for_callbacks(&self) -> bool {
+        self.shared().config.dispatch == DispatchMode::Thread && !self.in_callback()
+    }
+
     /// Changes the hosts used from the next connection on. The chroot cannot change.
     pub fn set_hosts(&self, hosts: &str) -> Result<()> {
         let cs = ConnectString::parse(hosts)?;
@@ -742,12 +754,6 @@ impl Client {
         let shared = self.inner.shared.clone();
         let closed = move || shared.submissions.lock().closing;
         policy.run_with(&closed, &mut crate::retry::RealSleeper, f)
-    }
-
-    /// Whether the calling thread is running a callback of this client (where waiting for a watch or
-    /// an async result of the same client could never end).
-    pub(crate) fn in_callback(&self) -> bool {
-        crate::dispatch::is_dispatching(self.shared().id)
     }
 
     /// The create modes that need the extended types of the server, for callers that want to check.

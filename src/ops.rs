@@ -348,16 +348,21 @@ pub(crate) fn add_auth(scheme: &str, credentials: &[u8]) -> Request<UnitDecode> 
     }
 }
 
+/// The addWatch request for `path` (a server path) in `mode`.
+pub(crate) fn add_watch_frame(path: &str, mode: AddWatchMode) -> Vec<u8> {
+    frame(op::ADD_WATCH, path.len() + 8, |f| {
+        f.put_str(path);
+        f.put_i32(mode as i32);
+    })
+}
+
 pub(crate) fn add_watch(
     path: String,
     mode: AddWatchMode,
     id: u64,
     watcher: crate::watch::PersistentWatcher,
 ) -> Request<UnitDecode> {
-    let f = frame(op::ADD_WATCH, path.len() + 8, |f| {
-        f.put_str(&path);
-        f.put_i32(mode as i32);
-    });
+    let f = add_watch_frame(&path, mode);
     let action = Action::Watch(PendingWatch::Persistent { mode, path: path.clone(), id, watcher });
     Request { frame: f, action, decoder: UnitDecode { path } }
 }

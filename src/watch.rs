@@ -233,6 +233,30 @@ impl WatchRegistry {
         }
     }
 
+    /// The persistent watches a one-shot registration about to be armed overrides on the server.
+    /// Servers before 3.9 keep one mode per session and path in each of their data and child watch
+    /// tables, so the one-shot turns them into one-shots there (ZOOKEEPER-4466); sending their
+    /// addWatch again restores them, and a persistent mode also serves the one-shot's events.
+    pub fn overridden_by(&self, w: &PendingWatch, err: i32) -> Vec<(String, AddWatchMode)> {
+        use crate::error::codes::{NO_NODE, OK};
+        let PendingWatch::OneShot { kind, path, .. } = w else { return Vec::new() };
+        let data_table = match (kind, err) {
+            (OneShotKind::Data, OK) | (OneShotKind::Exists, OK) | (OneShotKind::Exists, NO_NODE) => true,
+            (OneShotKind::Child, OK) => false,
+            _ => return Vec::new(),
+        };
+        let mut modes = Vec::new();
+        if self.persistent.get(path).is_some_and(|v| !v.is_empty()) {
+            modes.push((path.clone(), AddWatchMode::Persistent));
+        }
+        // A child one-shot leaves a recursive watch alone. (A persistent and a recursive watch on the
+        // same path cannot both work on those servers whatever the client does.)
+        if data_table && self.recursive.get(path).is_some_and(|v| !v.is_empty()) {
+            modes.push((path.clone(), AddWatchMode::PersistentRecursive));
+        }
+        modes
+    }
+
     /// Routes a server event to the watchers it triggers; one-shot watchers leave the registry.
     /// `user_path` is the event's path as watchers see it.
     pub fn route(&mut self, event_type: EventType, server_path: &str, user_path: &str, out: &mut Vec<Delivery>) {

@@ -380,6 +380,11 @@ fn c_listeners() {
 }
 
 #[test]
+fn c_recipe_watchers() {
+    run_c_test("recipe_watchers", true);
+}
+
+#[test]
 fn c_poll() {
     run_c_test("poll", false);
 }
@@ -387,6 +392,11 @@ fn c_poll() {
 #[test]
 fn c_recipe_coord() {
     run_c_test("recipe_coord", true);
+}
+
+#[test]
+fn c_recipe_queue() {
+    run_c_test("recipe_queue", true);
 }
 
 #[test]

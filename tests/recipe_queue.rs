@@ -437,3 +437,23 @@ fn locking_queue_session_loss_frees_the_entry_and_ends_a_blocked_get() {
     zk.close().unwrap();
     p.zk.close().unwrap();
 }
+
+#[test]
+fn a_get_that_would_wait_inside_a_callback_is_refused() {
+    let zk = connect();
+    let q = Arc::new(Queue::new(&zk, &unique("q-in-callback")).unwrap());
+    let lq = Arc::new(LockingQueue::new(&zk, &unique("lq-in-callback")).unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (q2, lq2) = (q.clone(), lq.clone());
+    zk.exists_async("/", None, move |_| {
+        let waits = (q2.get(Some(Duration::from_secs(5))), lq2.get(None));
+        let zero = (q2.get(Some(Duration::ZERO)), lq2.get(Some(Duration::ZERO)));
+        tx.send((waits, zero)).unwrap();
+    })
+    .unwrap();
+    let ((qw, lqw), (qz, lqz)) = rx.recv_timeout(WAIT).unwrap();
+    assert!(matches!(qw, Err(Error::WouldDeadlock(_))), "{qw:?}");
+    assert!(matches!(lqw, Err(Error::WouldDeadlock(_))), "{lqw:?}");
+    assert_eq!((qz, lqz), (Ok(None), Ok(None)), "a zero timeout only looks");
+    zk.close().unwrap();
+}

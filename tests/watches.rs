@@ -209,3 +209,35 @@ fn removing_a_persistent_watch_removes_it_on_the_server_too() {
     zk.delete_recursive(&root).unwrap();
     zk.close().unwrap();
 }
+
+#[test]
+fn persistent_watches_survive_one_shot_watches_on_the_same_path() {
+    let zk = chrooted("wmixed");
+    zk.create("/p", b"", &CreateOptions::default()).unwrap();
+    zk.create("/q/c", b"", &CreateOptions::default().with_makepath()).unwrap();
+    let (tx, persistent) = channel();
+    zk.add_watch("/p", AddWatchMode::Persistent, move |e| drop(tx.send(e))).unwrap();
+    let (tx, recursive) = channel();
+    zk.add_watch("/q", AddWatchMode::PersistentRecursive, move |e| drop(tx.send(e))).unwrap();
+    // Before 3.9 the server keeps one mode per path: these would turn both watches into one-shots.
+    let (w, data_rx) = watcher();
+    zk.get_data("/p", Some(w)).unwrap();
+    let (w, child_rx) = watcher();
+    zk.get_children("/p", Some(w)).unwrap();
+    let (w, exists_rx) = watcher();
+    zk.exists("/q", Some(w)).unwrap();
+    zk.set_data("/p", b"1", -1).unwrap();
+    assert_eq!(data_rx.recv_timeout(WAIT).unwrap(), ev(EventType::NodeDataChanged, "/p"));
+    zk.create("/p/d", b"", &CreateOptions::default()).unwrap();
+    assert_eq!(child_rx.recv_timeout(WAIT).unwrap(), ev(EventType::NodeChildrenChanged, "/p"));
+    zk.set_data("/q", b"1", -1).unwrap();
+    assert_eq!(exists_rx.recv_timeout(WAIT).unwrap(), ev(EventType::NodeDataChanged, "/q"));
+    zk.set_data("/p", b"2", -1).unwrap();
+    zk.set_data("/q/c", b"deep", -1).unwrap();
+    let p: Vec<_> = (0..3).map(|_| persistent.recv_timeout(WAIT).unwrap().event_type).collect();
+    assert_eq!(p, [EventType::NodeDataChanged, EventType::NodeChildrenChanged, EventType::NodeDataChanged]);
+    assert_eq!(recursive.recv_timeout(WAIT).unwrap(), ev(EventType::NodeDataChanged, "/q"));
+    assert_eq!(recursive.recv_timeout(WAIT).unwrap(), ev(EventType::NodeDataChanged, "/q/c"));
+    assert!(data_rx.recv_timeout(QUIET).is_err(), "the one-shot fired once");
+    zk.close().unwrap();
+}

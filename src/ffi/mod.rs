@@ -55,12 +55,15 @@ pub mod future;
 pub mod log;
 pub mod ops;
 pub mod party;
+pub mod queue;
 pub mod retry;
 pub mod server;
 pub mod stat;
+pub mod tree_cache;
 pub mod txn;
 pub mod version;
 pub mod watch;
+pub mod watchers;
 
 use error::zkrs_rc;
 

@@ -11,6 +11,7 @@
 pub mod barrier;
 pub mod counter;
 pub mod party;
+pub mod queue;
 
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
@@ -21,7 +22,10 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub mod queue;
+pub(crate) mod bounded;
+pub mod election;
+pub mod lock;
+pub mod semaphore;
 
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
@@ -201,3 +205,11 @@ mod tests {
         assert_eq!(w.wait_after(w.seen(), Some(Instant::now() + Duration::from_millis(10))), WaitEnd::TimedOut);
     }
 }
+
+mod watchers;
+pub use watchers::{
+    ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
+};
+
+mod tree_cache;
+pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};

@@ -126,7 +126,8 @@ impl Waiting {
 
     /// Calls `attempt` until it yields a value, `timeout` passes (`Ok(None)`; `None`: no limit), the
     /// client is closed (`Closed`) or the session the call started in is gone (`SessionExpired`).
-    /// Connection losses are waited out: requests queue until the client reconnects.
+    /// Connection losses are waited out: requests queue until the client reconnects. Inside a callback
+    /// of the client only one attempt is made: waiting there is `WouldDeadlock`.
     fn until<T>(&self, timeout: Option<Duration>, mut attempt: impl FnMut() -> Result<Option<T>>) -> Result<Option<T>> {
         let deadline = deadline_after(timeout);
         let session = self.client.session_id();
@@ -144,6 +145,13 @@ impl Waiting {
             };
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(None);
+            }
+            if self.client.in_callback() {
+                return Err(Error::WouldDeadlock(
+                    "a blocking queue get inside a callback of its client: the watch that ends the wait \
+                     is delivered on this thread (use a zero timeout there)"
+                        .into(),
+                ));
             }
             self.wake.wait_after(seen, retry_at);
         }
@@ -300,7 +308,8 @@ impl Queue {
 
     /// Removes the first entry and returns its value, waiting up to `timeout` for one (`None`: no limit;
     /// `Some(Duration::ZERO)`: kazoo's non-blocking `get`). `Ok(None)` when the time ran out; `Closed` or
-    /// `SessionExpired` when the client closed or the session ended meanwhile.
+    /// `SessionExpired` when the client closed or the session ended meanwhile; `WouldDeadlock` when it
+    /// would have to wait inside a callback of its client.
     pub fn get(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
         self.waiting.until(timeout, || self.take_first())
     }
@@ -443,7 +452,8 @@ impl LockingQueue {
 
     /// Locks the first free entry and returns its value, waiting up to `timeout` for one (`None`: no
     /// limit). If this object already holds an entry, returns that one again at once. `Ok(None)` when
-    /// the time ran out; `Closed` or `SessionExpired` when the client closed or the session ended.
+    /// the time ran out; `Closed` or `SessionExpired` when the client closed or the session ended;
+    /// `WouldDeadlock` when it would have to wait inside a callback of its client.
     pub fn get(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
         if let Some((_, value)) = &self.held.lock().entry {
             return Ok(Some(value.clone()));

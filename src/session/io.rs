@@ -773,8 +773,13 @@ impl IoLoop {
                 };
                 match f.action {
                     Action::Watch(w) => {
+                        let overridden = self.watches.overridden_by(&w, h.err);
                         if let Some(w) = self.watches.arm(w, h.err) {
                             self.release(w);
+                        }
+                        for (path, mode) in overridden {
+                            let frame = crate::ops::add_watch_frame(&path, mode);
+                            self.send(Outgoing { frame, action: Action::None, sink: Sink::Ignore });
                         }
                     }
                     Action::RemoveWatches { path, user_path, kind, remove: true, .. } if err == 0 => {

@@ -62,9 +62,15 @@ fn ensemble_of_three() {
     ens.resume_member(paused);
     eventually("paused member serves again", WAIT, || ens.member_mode(paused).is_some());
 
-    // Session expiry through any member.
-    let mut v = connect(&ens.member_connect_string(0), 0, &[0; 16], 30_000).unwrap();
-    ping(&mut v).unwrap();
+    // Session expiry through any member. A member that was just resumed may still drop a new session
+    // while it re-syncs with the leader, so the session is made until one answers a ping.
+    let mut session = None;
+    eventually("a session on member 0", WAIT, || {
+        session =
+            connect(&ens.member_connect_string(0), 0, &[0; 16], 30_000).and_then(|mut v| ping(&mut v).map(|()| v)).ok();
+        session.is_some()
+    });
+    let v = session.unwrap();
     expire_session(&ens.connect_string(), v.session_id, &v.password).unwrap();
     let gone = connect(&ens.member_connect_string(2), v.session_id, &v.password, 30_000).unwrap();
     assert_eq!((gone.timeout, gone.session_id), (0, 0));

@@ -229,17 +229,22 @@ class TestClient < Minitest::Test
     assert_nil client.exists("#{path}/new")
   end
 
-  def test_threads_share_one_client
+  def test_a_hundred_threads_share_one_client
     path = unique("threads")
     client.create(path)
-    threads = Array.new(16) do |t|
+    fired = Queue.new
+    threads = Array.new(100) do |t|
       Thread.new do
-        10.times { |i| client.create("#{path}/t#{t}-#{i}", "x" * i) }
-        client.children(path).size
+        node = client.create("#{path}/t#{t}", "0")
+        client.get(node) { |e| fired << e.path }
+        client.set_async(node, "1").value(WAIT)
+        client.transaction { |txn| txn.check(node, 1).create("#{node}-done") }
+        client.get(node).first
       end
     end
-    threads.each(&:join)
-    assert_equal 160, client.children(path).size
+    assert_equal ["1"] * 100, threads.map(&:value)
+    assert_equal 200, client.children(path).size
+    assert_equal 100, Array.new(100) { pop(fired) }.uniq.size
   end
 
   def test_blocking_calls_release_the_gvl
@@ -256,5 +261,31 @@ class TestClient < Minitest::Test
     end
     blocked.join
     assert_operator ticks, :>=, 10
+  end
+end
+
+# Handles released by the garbage collector (FFI::AutoPointer) and set_hosts.
+class TestHandles < Minitest::Test
+  include ZkrsTestHelper
+
+  def test_unreferenced_handles_are_freed_by_the_collector
+    path = unique("gc")
+    client.create(path)
+    200.times do |i|
+      Zkrs::Client.new(HOSTS) # never started
+      client.get_async(path)
+      client.transaction.check(path, 0)
+      Zkrs::Retry.new(max_tries: i + 1)
+    end
+    GC.start
+    GC.start
+    assert_equal "", client.get(path).first
+  end
+
+  def test_set_hosts_keeps_the_chroot
+    client.set_hosts(HOSTS)
+    assert_raises(Zkrs::BadArgumentsError) { client.set_hosts("#{HOSTS}/elsewhere") }
+    assert_raises(Zkrs::InvalidConfigValueError) { client.set_hosts("") }
+    assert client.exists("/")
   end
 end

@@ -59,6 +59,9 @@ module Zkrs
       guarded { fetch(userdata)&.call(StateEvent.from_native(event)) }
     end
 
+    # zkrs_retry_call: the callable returns the try's code and never raises.
+    RETRY = FFI::Function.new(:int32, [:pointer]) { |userdata| fetch(userdata).call }
+
     # zkrs_future_then: runs once, then the entry is gone.
     FUTURE = FFI::Function.new(:void, [:pointer, :pointer]) do |userdata, future|
       callable = take(userdata)

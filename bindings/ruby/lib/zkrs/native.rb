@@ -151,6 +151,16 @@ module Zkrs
     attach_function :zkrs_client_remove_watches, [:client, :string, :int32, :bool], :rc, blocking: true
     attach_function :zkrs_client_check_watches, [:client, :string, :int32], :rc, blocking: true
 
+    # Retry policies.
+    attach_function :zkrs_retry_new, [:pointer], :rc
+    attach_function :zkrs_retry_set, [:pointer, :string, :string], :rc
+    attach_function :zkrs_retry_call, [:pointer, :client, :pointer, :pointer], :rc, blocking: true
+    attach_function :zkrs_retry_free, [:pointer], :void
+
+    # Logging.
+    attach_function :zkrs_set_log_level, [:int32], :rc
+    attach_function :zkrs_log_level, [], :int32
+
     # Transactions.
     attach_function :zkrs_txn_new, [:client, :pointer], :rc
     attach_function :zkrs_txn_create, [:pointer, :string, :pointer, :size_t, CreateOptions.by_ref], :rc

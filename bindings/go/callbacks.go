@@ -1,0 +1,196 @@
+package zkrs
+
+// The C-to-Go trampolines. Each userdata is a runtime/cgo.Handle: for a completion, the handle of a
+// `chan reply` with room for one value, deleted by the completion (zkrs runs it exactly once); for a
+// long-lived registration (a watch, a state listener), the handle of an eventSink, deleted by
+// gozkRelease, which zkrs calls exactly once after the last event. They run on the client's zkrs event
+// thread and never block it: a completion is one buffered send, an event is handed to a buffered
+// channel or to the client's callback goroutine.
+
+/*
+#include "zkrs.h"
+*/
+import "C"
+
+import (
+	"runtime/cgo"
+	"sync/atomic"
+	"unsafe"
+)
+
+// liveHandles counts the handles given to C and not yet released, so the tests can check that zkrs
+// released every userdata exactly once.
+var liveHandles int64
+
+func newHandle(v interface{}) cgo.Handle {
+	atomic.AddInt64(&liveHandles, 1)
+	return cgo.NewHandle(v)
+}
+
+func deleteHandle(h cgo.Handle) {
+	h.Delete()
+	atomic.AddInt64(&liveHandles, -1)
+}
+
+// reply is the result of one async call, copied out of the borrowed C arguments.
+type reply struct {
+	rc        C.zkrs_rc
+	detail    string
+	data      []byte
+	path      string
+	stat      *Stat
+	exists    bool
+	list      []string
+	acl       []ACL
+	count     int
+	infos     []ClientInfo
+	txn       []TxnResult
+	txnFailed int
+	reads     []ReadResult
+}
+
+func complete(ud unsafe.Pointer, r reply) {
+	h := cgo.Handle(uintptr(ud))
+	ch := h.Value().(chan reply)
+	deleteHandle(h)
+	ch <- r // never blocks: room for exactly this one
+}
+
+func head(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char) reply {
+	r := reply{rc: rc}
+	if rc != C.ZKRS_RC_OK && detail != nil {
+		r.detail = C.GoString(detail)
+	}
+	return r
+}
+
+//export gozkCreated
+func gozkCreated(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, path *C.char, stat *C.zkrs_stat) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		r.path, r.stat = C.GoString(path), goStat(stat)
+	}
+	complete(ud, r)
+}
+
+//export gozkData
+func gozkData(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, data *C.uint8_t, n C.size_t, stat *C.zkrs_stat) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		r.data, r.stat = C.GoBytes(unsafe.Pointer(data), C.int(n)), goStat(stat)
+	}
+	complete(ud, r)
+}
+
+//export gozkStat
+func gozkStat(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, stat *C.zkrs_stat) {
+	r := head(ud, rc, detail)
+	r.stat = goStat(stat)
+	complete(ud, r)
+}
+
+//export gozkExists
+func gozkExists(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, exists C.bool, stat *C.zkrs_stat) {
+	r := head(ud, rc, detail)
+	r.exists, r.stat = bool(exists), goStat(stat)
+	complete(ud, r)
+}
+
+//export gozkVoid
+func gozkVoid(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char) {
+	complete(ud, head(ud, rc, detail))
+}
+
+//export gozkChildren
+func gozkChildren(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, list *C.zkrs_string_list, stat *C.zkrs_stat) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		r.list, r.stat = goStrings(list), goStat(stat)
+	}
+	complete(ud, r)
+}
+
+//export gozkACL
+func gozkACL(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, acl *C.zkrs_acl_list, stat *C.zkrs_stat) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		r.acl, r.stat = goACLList(acl), goStat(stat)
+	}
+	complete(ud, r)
+}
+
+//export gozkStrings
+func gozkStrings(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, list *C.zkrs_string_list) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		r.list = goStrings(list)
+	}
+	complete(ud, r)
+}
+
+//export gozkCount
+func gozkCount(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, count C.int32_t) {
+	r := head(ud, rc, detail)
+	r.count = int(count)
+	complete(ud, r)
+}
+
+//export gozkClientInfo
+func gozkClientInfo(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, l *C.zkrs_client_info_list) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		n := int(C.zkrs_client_info_list_len(l))
+		for i := 0; i < n; i++ {
+			var scheme, user *C.char
+			if C.zkrs_client_info_list_get(l, C.size_t(i), &scheme, &user) == C.ZKRS_RC_OK {
+				r.infos = append(r.infos, ClientInfo{C.GoString(scheme), C.GoString(user)})
+			}
+		}
+	}
+	complete(ud, r)
+}
+
+//export gozkTxn
+func gozkTxn(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, results *C.zkrs_txn_results) {
+	r := head(ud, rc, detail)
+	if results != nil {
+		r.txn, r.txnFailed = goTxnResults(results)
+	}
+	complete(ud, r)
+}
+
+//export gozkReadResults
+func gozkReadResults(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, results *C.zkrs_read_results) {
+	r := head(ud, rc, detail)
+	if rc == C.ZKRS_RC_OK {
+		r.reads = goReadResults(results)
+	}
+	complete(ud, r)
+}
+
+// eventSink receives the events of a watch or the changes of a state listener, on the zkrs event
+// thread; it must not block.
+type eventSink interface {
+	watchEvent(Event)
+	stateEvent(StateEvent)
+	released()
+}
+
+//export gozkWatchFired
+func gozkWatchFired(ud unsafe.Pointer, ev *C.zkrs_watch_event) {
+	e := Event{Type: EventType(ev._type), State: State(ev.state), Path: C.GoString(ev.path)}
+	cgo.Handle(uintptr(ud)).Value().(eventSink).watchEvent(e)
+}
+
+//export gozkStateChanged
+func gozkStateChanged(ud unsafe.Pointer, ev *C.zkrs_state_event) {
+	e := StateEvent{State: State(ev.state), Kazoo: KazooState(ev.kazoo_state), KazooPrior: KazooState(ev.previous_kazoo_state)}
+	cgo.Handle(uintptr(ud)).Value().(eventSink).stateEvent(e)
+}
+
+//export gozkRelease
+func gozkRelease(ud unsafe.Pointer) {
+	h := cgo.Handle(uintptr(ud))
+	h.Value().(eventSink).released()
+	deleteHandle(h)
+}

@@ -1,0 +1,3 @@
+module zkrs.dev/zkrs
+
+go 1.19

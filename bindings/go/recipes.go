@@ -1,0 +1,352 @@
+package zkrs
+
+/*
+#include <stdlib.h>
+#include "zkrs.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// The recipes are kazoo's, on kazoo's node layout, so Go, Python and C processes can share them. Their C
+// functions are synchronous (they run no callbacks): a call that waits, such as Queue.Get, holds its
+// OS thread for as long as it waits, up to its timeout, and returns early with ErrClosed when the
+// client is closed. Every recipe object may be used from many goroutines at once; Close releases it
+// (after the calls in flight) and is also done by a finalizer.
+
+// recipe guards one C recipe object: calls hold mu for reading, Close takes it for writing to free.
+type recipe struct {
+	mu   sync.RWMutex
+	ptr  unsafe.Pointer
+	free func(unsafe.Pointer)
+	name string
+}
+
+func (r *recipe) call(op string, f func(p unsafe.Pointer) C.zkrs_rc) error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.ptr == nil {
+		return &Error{Op: r.name + " " + op, Code: ErrClosed, Detail: r.name + " was closed"}
+	}
+	return callC(r.name+" "+op, "", func() C.zkrs_rc { return f(r.ptr) })
+}
+
+func (r *recipe) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ptr != nil {
+		r.free(r.ptr)
+		r.ptr = nil
+	}
+}
+
+// newRecipe makes the C object with create (under the client's lock, so the client handle is alive).
+func (c *Client) newRecipe(name, path string, create func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc), free func(unsafe.Pointer)) (*recipe, error) {
+	cpath, err := cString(name, path, path)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cpath))
+	var ptr unsafe.Pointer
+	err = c.withClient("new "+name, path, func(p *C.zkrs_client) C.zkrs_rc {
+		var rc C.zkrs_rc
+		ptr, rc = create(p, cpath)
+		return rc
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &recipe{ptr: ptr, free: free, name: name}, nil
+}
+
+// CounterKind is how a Counter stores its value.
+type CounterKind int32
+
+// The counter kinds.
+const (
+	CounterInt     CounterKind = C.ZKRS_COUNTER_INT     // 64-bit integer as decimal text (kazoo's Counter)
+	CounterFloat   CounterKind = C.ZKRS_COUNTER_FLOAT   // a double as Python's repr() (kazoo's Counter(default=0.0))
+	CounterCurator CounterKind = C.ZKRS_COUNTER_CURATOR // 32-bit big-endian integer (Curator's SharedCount)
+)
+
+// Counter is a shared counter at one node (kazoo's Counter): each change is atomic (compare-and-set on
+// the node's version, retried).
+type Counter struct{ r *recipe }
+
+// NewCounter makes a counter at path; its node is created (meaning 0) on first use.
+func (c *Client) NewCounter(path string, kind CounterKind) (*Counter, error) {
+	r, err := c.newRecipe("counter", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_counter
+		rc := C.zkrs_counter_new(p, cpath, C.int32_t(kind), &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_counter_free((*C.zkrs_counter)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	k := &Counter{r}
+	runtime.SetFinalizer(k, (*Counter).Close)
+	return k, nil
+}
+
+// Add adds delta to an integer or Curator counter and returns the values before and after.
+func (k *Counter) Add(delta int64) (pre, post int64, err error) {
+	var a, b C.int64_t
+	err = k.r.call("add", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_counter_add((*C.zkrs_counter)(p), C.int64_t(delta), &a, &b)
+	})
+	return int64(a), int64(b), err
+}
+
+// Subtract subtracts delta (see Add).
+func (k *Counter) Subtract(delta int64) (pre, post int64, err error) {
+	var a, b C.int64_t
+	err = k.r.call("subtract", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_counter_subtract((*C.zkrs_counter)(p), C.int64_t(delta), &a, &b)
+	})
+	return int64(a), int64(b), err
+}
+
+// Value is the value of an integer or Curator counter.
+func (k *Counter) Value() (int64, error) {
+	var v C.int64_t
+	err := k.r.call("value", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_counter_value((*C.zkrs_counter)(p), &v) })
+	return int64(v), err
+}
+
+// AddFloat adds delta to a float counter and returns the values before and after.
+func (k *Counter) AddFloat(delta float64) (pre, post float64, err error) {
+	var a, b C.double
+	err = k.r.call("add", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_counter_add_float((*C.zkrs_counter)(p), C.double(delta), &a, &b)
+	})
+	return float64(a), float64(b), err
+}
+
+// SubtractFloat subtracts delta from a float counter (see AddFloat).
+func (k *Counter) SubtractFloat(delta float64) (pre, post float64, err error) {
+	var a, b C.double
+	err = k.r.call("subtract", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_counter_subtract_float((*C.zkrs_counter)(p), C.double(delta), &a, &b)
+	})
+	return float64(a), float64(b), err
+}
+
+// ValueFloat is the value of a float counter.
+func (k *Counter) ValueFloat() (float64, error) {
+	var v C.double
+	err := k.r.call("value", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_counter_value_float((*C.zkrs_counter)(p), &v) })
+	return float64(v), err
+}
+
+// Close releases the counter (the node stays).
+func (k *Counter) Close() { k.r.close() }
+
+// DefaultPriority is the priority kazoo's put uses (0 to 999; lower is served first).
+const DefaultPriority = C.ZKRS_QUEUE_DEFAULT_PRIORITY
+
+// Queue is a distributed priority queue on kazoo's nodes: kazoo's Queue (a get removes the entry) or,
+// made with locking, its LockingQueue (a get locks the entry until Consume or Release).
+type Queue struct{ r *recipe }
+
+// NewQueue makes a queue at path (nothing is sent; the nodes are created at first use).
+func (c *Client) NewQueue(path string, locking bool) (*Queue, error) {
+	r, err := c.newRecipe("queue", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_queue
+		rc := C.zkrs_queue_new(p, cpath, C.bool(locking), &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_queue_free((*C.zkrs_queue)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{r}
+	runtime.SetFinalizer(q, (*Queue).Close)
+	return q, nil
+}
+
+func qp(p unsafe.Pointer) *C.zkrs_queue { return (*C.zkrs_queue)(p) }
+
+// Put adds an entry with priority (0 to 999). After ErrConnectionLoss the entry may or may not exist.
+func (q *Queue) Put(data []byte, priority int) error {
+	return q.r.call("put", func(p unsafe.Pointer) C.zkrs_rc {
+		d, n := cBytes(data)
+		return C.zkrs_queue_put(qp(p), d, n, C.int32_t(priority))
+	})
+}
+
+// PutAll adds the values in one transaction (all or none), each with priority.
+func (q *Queue) PutAll(values [][]byte, priority int) error {
+	if len(values) == 0 {
+		return nil
+	}
+	// C memory only: an array of Go pointers must not be handed to C.
+	n := C.size_t(len(values))
+	ptrs := unsafe.Slice((**C.uint8_t)(C.calloc(n, C.size_t(unsafe.Sizeof((*C.uint8_t)(nil))))), len(values))
+	lens := unsafe.Slice((*C.size_t)(C.calloc(n, C.size_t(unsafe.Sizeof(C.size_t(0))))), len(values))
+	defer C.free(unsafe.Pointer(&ptrs[0]))
+	defer C.free(unsafe.Pointer(&lens[0]))
+	for i, v := range values {
+		if len(v) > 0 {
+			ptrs[i] = (*C.uint8_t)(C.CBytes(v))
+			defer C.free(unsafe.Pointer(ptrs[i]))
+		}
+		lens[i] = C.size_t(len(v))
+	}
+	return q.r.call("put all", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_queue_put_all(qp(p), &ptrs[0], &lens[0], n, C.int32_t(priority))
+	})
+}
+
+// Get takes the first entry, waiting up to timeout (negative: no limit; 0: no wait): ErrTimeout when
+// none came. A plain queue removes it; a locking queue locks it (see Consume, Release).
+func (q *Queue) Get(timeout time.Duration) ([]byte, error) {
+	var b *C.zkrs_buf
+	err := q.r.call("get", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_queue_get(qp(p), millis(timeout), &b) })
+	if err != nil {
+		return nil, err
+	}
+	defer C.zkrs_buf_free(b)
+	return C.GoBytes(unsafe.Pointer(C.zkrs_buf_data(b)), C.int(C.zkrs_buf_len(b))), nil
+}
+
+// Len is the number of entries (locked ones included).
+func (q *Queue) Len() (int, error) {
+	var n C.size_t
+	err := q.r.call("len", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_queue_len(qp(p), &n) })
+	return int(n), err
+}
+
+// Consume removes the entry a locking queue holds; false if it holds none or lost its lock.
+func (q *Queue) Consume() (bool, error) {
+	var ok C.bool
+	err := q.r.call("consume", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_queue_consume(qp(p), &ok) })
+	return bool(ok), err
+}
+
+// Release unlocks the entry a locking queue holds so that it is served again; false if it holds none
+// or lost its lock.
+func (q *Queue) Release() (bool, error) {
+	var ok C.bool
+	err := q.r.call("release", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_queue_release(qp(p), &ok) })
+	return bool(ok), err
+}
+
+// HoldsLock tells whether a locking queue holds an entry whose lock is still its own.
+func (q *Queue) HoldsLock() (bool, error) {
+	var ok C.bool
+	err := q.r.call("holds lock", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_queue_holds_lock(qp(p), &ok) })
+	return bool(ok), err
+}
+
+// Close releases the queue object (the entries stay; an entry a locking queue holds stays locked until
+// the session ends).
+func (q *Queue) Close() { q.r.close() }
+
+// Barrier is kazoo's Barrier: while its node exists, Wait blocks.
+type Barrier struct{ r *recipe }
+
+// NewBarrier makes a barrier at path (nothing is created yet).
+func (c *Client) NewBarrier(path string) (*Barrier, error) {
+	r, err := c.newRecipe("barrier", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_barrier
+		rc := C.zkrs_barrier_new(p, cpath, &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_barrier_free((*C.zkrs_barrier)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	b := &Barrier{r}
+	runtime.SetFinalizer(b, (*Barrier).Close)
+	return b, nil
+}
+
+func bp(p unsafe.Pointer) *C.zkrs_barrier { return (*C.zkrs_barrier)(p) }
+
+// Create puts the barrier in place (nil if it already is).
+func (b *Barrier) Create() error {
+	return b.r.call("create", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_barrier_create(bp(p)) })
+}
+
+// Remove removes the barrier, releasing its waiters; false if it was not in place.
+func (b *Barrier) Remove() (bool, error) {
+	var ok C.bool
+	err := b.r.call("remove", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_barrier_remove(bp(p), &ok) })
+	return bool(ok), err
+}
+
+// Wait blocks until the barrier is removed, up to timeout (negative: no limit; 0: only look):
+// ErrTimeout if it is still in place then.
+func (b *Barrier) Wait(timeout time.Duration) error {
+	return b.r.call("wait", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_barrier_wait(bp(p), millis(timeout)) })
+}
+
+// Close releases the barrier object (nothing changes on the server).
+func (b *Barrier) Close() { b.r.close() }
+
+// Party is a member of kazoo's Party (or, shallow, ShallowParty, with the identifier in the node name).
+type Party struct{ r *recipe }
+
+// NewParty makes a member of the party at path with identifier (not joined yet).
+func (c *Client) NewParty(path, identifier string, shallow bool) (*Party, error) {
+	cid, err := cString("party", path, identifier)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cid))
+	r, err := c.newRecipe("party", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_party
+		rc := C.zkrs_party_new(p, cpath, cid, C.bool(shallow), &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_party_free((*C.zkrs_party)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	m := &Party{r}
+	runtime.SetFinalizer(m, (*Party).Close)
+	return m, nil
+}
+
+func pp(p unsafe.Pointer) *C.zkrs_party { return (*C.zkrs_party)(p) }
+
+// Join creates the member's ephemeral node.
+func (m *Party) Join() error {
+	return m.r.call("join", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_join(pp(p)) })
+}
+
+// Leave deletes the member's node; false if it was not there.
+func (m *Party) Leave() (bool, error) {
+	var ok C.bool
+	err := m.r.call("leave", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_leave(pp(p), &ok) })
+	return bool(ok), err
+}
+
+// Members are the identifiers of the members.
+func (m *Party) Members() ([]string, error) {
+	var l *C.zkrs_string_list
+	if err := m.r.call("members", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_members(pp(p), &l) }); err != nil {
+		return nil, err
+	}
+	defer C.zkrs_string_list_free(l)
+	return goStrings(l), nil
+}
+
+// Len is the number of members.
+func (m *Party) Len() (int, error) {
+	var n C.size_t
+	err := m.r.call("len", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_len(pp(p), &n) })
+	return int(n), err
+}
+
+// Participating tells whether this member joined and has not left.
+func (m *Party) Participating() (bool, error) {
+	var ok C.bool
+	err := m.r.call("participating", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_party_participating(pp(p), &ok) })
+	return bool(ok), err
+}
+
+// Close releases the member object (its node stays until it leaves or the session ends).
+func (m *Party) Close() { m.r.close() }

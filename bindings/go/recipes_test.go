@@ -1,0 +1,334 @@
+package zkrs_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"zkrs.dev/zkrs"
+)
+
+func TestCounter(t *testing.T) {
+	c := connect(t)
+	ctx := ctx(t)
+	root := unique("counter")
+	k, err := c.NewCounter(root+"/int", zkrs.CounterInt)
+	must(t, err, "new counter")
+	defer k.Close()
+	pre, post, err := k.Add(5)
+	must(t, err, "add")
+	if pre != 0 || post != 5 {
+		t.Fatalf("add: %d -> %d", pre, post)
+	}
+	pre, post, err = k.Subtract(7)
+	must(t, err, "subtract")
+	if pre != 5 || post != -2 {
+		t.Fatalf("subtract: %d -> %d", pre, post)
+	}
+	// kazoo's layout: the value as decimal text in the node.
+	data, _, err := c.Get(ctx, root+"/int")
+	must(t, err, "get node")
+	if string(data) != "-2" {
+		t.Fatalf("node holds %q", data)
+	}
+	if _, _, err := k.AddFloat(1.5); !errors.Is(err, zkrs.ErrBadArguments) {
+		t.Fatalf("float add on an int counter: %v", err)
+	}
+
+	// 20 goroutines, 10 increments each, through two counter objects on one node: none lost.
+	k2, err := c.NewCounter(root+"/int", zkrs.CounterInt)
+	must(t, err, "second counter")
+	defer k2.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for g := 0; g < 20; g++ {
+		wg.Add(1)
+		go func(k *zkrs.Counter) {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				if _, _, err := k.Add(1); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}([]*zkrs.Counter{k, k2}[g%2])
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	v, err := k2.Value()
+	must(t, err, "value")
+	if v != 198 {
+		t.Fatalf("value after 200 increments from -2: %d", v)
+	}
+
+	f, err := c.NewCounter(root+"/float", zkrs.CounterFloat)
+	must(t, err, "float counter")
+	defer f.Close()
+	_, fpost, err := f.AddFloat(2.5)
+	must(t, err, "add float")
+	_, fpost, err = f.SubtractFloat(0.25)
+	must(t, err, "subtract float")
+	if fv, err := f.ValueFloat(); err != nil || fv != 2.25 || fpost != 2.25 {
+		t.Fatalf("float value: %v %v %v", fv, fpost, err)
+	}
+
+	cur, err := c.NewCounter(root+"/curator", zkrs.CounterCurator)
+	must(t, err, "curator counter")
+	defer cur.Close()
+	_, _, err = cur.Add(300)
+	must(t, err, "curator add")
+	data, _, err = c.Get(ctx, root+"/curator")
+	must(t, err, "get curator node")
+	if len(data) != 4 || int32(binary.BigEndian.Uint32(data)) != 300 {
+		t.Fatalf("curator node holds %v", data)
+	}
+	if _, err := c.NewCounter("bad", zkrs.CounterInt); !errors.Is(err, zkrs.ErrInvalidPath) {
+		t.Fatalf("bad path: %v", err)
+	}
+	if _, err := c.NewCounter(root+"/x", 9); !errors.Is(err, zkrs.ErrBadArguments) {
+		t.Fatalf("bad kind: %v", err)
+	}
+	k.Close()
+	if _, err := k.Value(); !errors.Is(err, zkrs.ErrClosed) {
+		t.Fatalf("closed counter: %v", err)
+	}
+	must(t, c.DeleteRecursive(ctx, root), "cleanup")
+}
+
+func TestQueue(t *testing.T) {
+	c := connect(t)
+	ctx := ctx(t)
+	root := unique("queue")
+	q, err := c.NewQueue(root, false)
+	must(t, err, "new queue")
+	defer q.Close()
+	must(t, q.Put([]byte("low"), 500), "put")
+	must(t, q.Put([]byte("first"), 1), "put")
+	must(t, q.PutAll([][]byte{[]byte("a"), nil, []byte("b")}, zkrs.DefaultPriority), "put all")
+	if n, err := q.Len(); err != nil || n != 5 {
+		t.Fatalf("len: %d %v", n, err)
+	}
+	var got []string
+	for i := 0; i < 5; i++ {
+		v, err := q.Get(wait)
+		must(t, err, "get")
+		got = append(got, string(v))
+	}
+	if want := "first,a,,b,low"; joinComma(got) != want {
+		t.Fatalf("order %q, want %q", joinComma(got), want)
+	}
+	start := time.Now()
+	if _, err := q.Get(200 * time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("get on an empty queue: %v", err)
+	}
+	if time.Since(start) < 150*time.Millisecond {
+		t.Fatal("get returned before its timeout")
+	}
+	// A get waiting on an empty queue is woken by a put from another goroutine.
+	done := make(chan string, 1)
+	go func() {
+		v, err := q.Get(wait)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		done <- string(v)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	must(t, q.Put([]byte("late"), 7), "put")
+	select {
+	case v := <-done:
+		if v != "late" {
+			t.Fatalf("waiting get: %s", v)
+		}
+	case <-time.After(wait):
+		t.Fatal("waiting get not woken")
+	}
+	if _, err := q.Consume(); !errors.Is(err, zkrs.ErrBadArguments) {
+		t.Fatalf("consume on a plain queue: %v", err)
+	}
+	must(t, c.DeleteRecursive(ctx, root), "cleanup")
+}
+
+func TestLockingQueueSharedByGoroutines(t *testing.T) {
+	c := connect(t)
+	ctx := ctx(t)
+	root := unique("lqueue")
+	q, err := c.NewQueue(root, true)
+	must(t, err, "new queue")
+	defer q.Close()
+	must(t, q.Put([]byte("job"), 1), "put")
+	v, err := q.Get(wait)
+	must(t, err, "get")
+	if string(v) != "job" {
+		t.Fatalf("got %q", v)
+	}
+	if ok, err := q.HoldsLock(); err != nil || !ok {
+		t.Fatalf("holds lock: %v %v", ok, err)
+	}
+	// Another consumer (its own session) cannot take the locked entry.
+	other := connect(t)
+	q2, err := other.NewQueue(root, true)
+	must(t, err, "second queue")
+	defer q2.Close()
+	if _, err := q2.Get(100 * time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("get of a locked entry: %v", err)
+	}
+	if ok, err := q.Release(); err != nil || !ok {
+		t.Fatalf("release: %v %v", ok, err)
+	}
+	v, err = q2.Get(wait)
+	must(t, err, "get after release")
+	if string(v) != "job" {
+		t.Fatalf("second consumer got %q", v)
+	}
+	if ok, err := q2.Consume(); err != nil || !ok {
+		t.Fatalf("consume: %v %v", ok, err)
+	}
+	if n, err := q.Len(); err != nil || n != 0 {
+		t.Fatalf("len after consume: %d %v", n, err)
+	}
+
+	// 8 workers, each with its own locking queue object on one client, drain 40 jobs: each job once.
+	const jobs, workers = 40, 8
+	for i := 0; i < jobs; i++ {
+		must(t, q.Put([]byte(strconv.Itoa(i)), zkrs.DefaultPriority), "put job")
+	}
+	var mu sync.Mutex
+	var seen []int
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wq, err := c.NewQueue(root, true)
+		must(t, err, "worker queue")
+		defer wq.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				v, err := wq.Get(300 * time.Millisecond)
+				if errors.Is(err, zkrs.ErrTimeout) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				n, _ := strconv.Atoi(string(v))
+				if ok, err := wq.Consume(); err != nil || !ok {
+					t.Errorf("consume %d: %v %v", n, ok, err)
+					return
+				}
+				mu.Lock()
+				seen = append(seen, n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Ints(seen)
+	if len(seen) != jobs {
+		t.Fatalf("%d jobs done, want %d: %v", len(seen), jobs, seen)
+	}
+	for i, n := range seen {
+		if n != i {
+			t.Fatalf("jobs done: %v", seen)
+		}
+	}
+	must(t, c.DeleteRecursive(ctx, root), "cleanup")
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += x
+	}
+	return out
+}
+
+func TestBarrier(t *testing.T) {
+	c := connect(t)
+	root := unique("barrier")
+	b, err := c.NewBarrier(root + "/b")
+	must(t, err, "new barrier")
+	defer b.Close()
+	must(t, b.Wait(0), "wait on a barrier not in place")
+	must(t, b.Create(), "create")
+	must(t, b.Create(), "create again")
+	if err := b.Wait(100 * time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("wait on a barrier in place: %v", err)
+	}
+	released := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() { released <- b.Wait(wait) }()
+	}
+	time.Sleep(50 * time.Millisecond)
+	other := connect(t)
+	ob, err := other.NewBarrier(root + "/b")
+	must(t, err, "barrier on another client")
+	defer ob.Close()
+	if ok, err := ob.Remove(); err != nil || !ok {
+		t.Fatalf("remove: %v %v", ok, err)
+	}
+	for i := 0; i < 3; i++ {
+		select {
+		case err := <-released:
+			must(t, err, "released waiter")
+		case <-time.After(wait):
+			t.Fatal("waiter not released")
+		}
+	}
+	if ok, err := ob.Remove(); err != nil || ok {
+		t.Fatalf("second remove: %v %v", ok, err)
+	}
+	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
+}
+
+func TestParty(t *testing.T) {
+	c := connect(t)
+	other := connect(t)
+	root := unique("party")
+	for _, shallow := range []bool{false, true} {
+		path := root + "/p" + strconv.FormatBool(shallow)
+		a, err := c.NewParty(path, "alice", shallow)
+		must(t, err, "party a")
+		defer a.Close()
+		b, err := other.NewParty(path, "bob", shallow)
+		must(t, err, "party b")
+		defer b.Close()
+		must(t, a.Join(), "join a")
+		must(t, b.Join(), "join b")
+		members, err := a.Members()
+		must(t, err, "members")
+		sort.Strings(members)
+		if n, err := b.Len(); err != nil || n != 2 || joinComma(members) != "alice,bob" {
+			t.Fatalf("shallow=%v members %v len %d %v", shallow, members, n, err)
+		}
+		if ok, err := b.Leave(); err != nil || !ok {
+			t.Fatalf("leave: %v %v", ok, err)
+		}
+		if ok, _ := b.Participating(); ok {
+			t.Fatal("participating after leave")
+		}
+		if ok, _ := a.Participating(); !ok {
+			t.Fatal("not participating after join")
+		}
+		members, err = b.Members()
+		if err != nil || joinComma(members) != "alice" {
+			t.Fatalf("members after leave: %v %v", members, err)
+		}
+	}
+	if _, err := c.NewParty(root+"/s", "a/b", true); !errors.Is(err, zkrs.ErrInvalidPath) {
+		t.Fatalf("shallow identifier with a slash: %v", err)
+	}
+	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
+}
