@@ -350,3 +350,56 @@ func (m *Party) Participating() (bool, error) {
 
 // Close releases the member object (its node stays until it leaves or the session ends).
 func (m *Party) Close() { m.r.close() }
+
+// DoubleBarrier is a member of kazoo's DoubleBarrier: Enter blocks until numClients members are in,
+// Leave until all have left. One goroutine at a time should enter or leave with one member.
+type DoubleBarrier struct{ r *recipe }
+
+// NewDoubleBarrier makes a member of the double barrier at path for numClients members; identifier
+// ("" for kazoo's <hostname>-<pid>) is stored in the member's node.
+func (c *Client) NewDoubleBarrier(path string, numClients int, identifier string) (*DoubleBarrier, error) {
+	var cid *C.char
+	if identifier != "" {
+		var err error
+		if cid, err = cString("double barrier", path, identifier); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(cid))
+	}
+	r, err := c.newRecipe("double barrier", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_double_barrier
+		rc := C.zkrs_double_barrier_new(p, cpath, C.int32_t(numClients), cid, &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_double_barrier_free((*C.zkrs_double_barrier)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	b := &DoubleBarrier{r}
+	runtime.SetFinalizer(b, (*DoubleBarrier).Close)
+	return b, nil
+}
+
+func dbp(p unsafe.Pointer) *C.zkrs_double_barrier { return (*C.zkrs_double_barrier)(p) }
+
+// Enter enters and waits up to timeout (negative: no limit) until every member is in; on failure
+// (ErrTimeout, ...) the member is out again.
+func (b *DoubleBarrier) Enter(timeout time.Duration) error {
+	return b.r.call("enter", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_double_barrier_enter(dbp(p), millis(timeout)) })
+}
+
+// Leave leaves and waits up to timeout until every member has left.
+func (b *DoubleBarrier) Leave(timeout time.Duration) error {
+	return b.r.call("leave", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_double_barrier_leave(dbp(p), millis(timeout)) })
+}
+
+// Participating tells whether the member is inside (entered, not left).
+func (b *DoubleBarrier) Participating() (bool, error) {
+	var ok C.bool
+	err := b.r.call("participating", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_double_barrier_participating(dbp(p), &ok)
+	})
+	return bool(ok), err
+}
+
+// Close releases the member object.
+func (b *DoubleBarrier) Close() { b.r.close() }
