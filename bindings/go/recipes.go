@@ -25,6 +25,7 @@ type recipe struct {
 	ptr  unsafe.Pointer
 	free func(unsafe.Pointer)
 	name string
+	q    *callbackQueue // the client's, for recipes with listeners
 }
 
 func (r *recipe) call(op string, f func(p unsafe.Pointer) C.zkrs_rc) error {
