@@ -497,3 +497,18 @@ fn twenty_threads_in_four_clients_never_share_the_lock_while_connections_drop() 
     let admin = connect();
     eventually("no contender left", || admin.get_children(&path, None).unwrap().0.is_empty());
 }
+
+#[test]
+fn dropping_a_held_lock_releases_it_persistent_contenders_too() {
+    let zk = connect();
+    let path = unique("lock-drop");
+    let waiter = Lock::new(&zk, &path, "waiter").unwrap();
+    for ephemeral in [true, false] {
+        let lock = Lock::new(&zk, &path, "dropped").unwrap();
+        assert!(lock.acquire(true, None, ephemeral).unwrap());
+        drop(lock);
+        assert!(waiter.acquire(true, Some(WAIT), true).unwrap(), "ephemeral={ephemeral}");
+        waiter.release().unwrap();
+    }
+    assert!(zk.get_children(&path, None).unwrap().0.is_empty());
+}
