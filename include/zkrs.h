@@ -22,8 +22,8 @@
  *    until the callback returns. Copy what you need to keep.
  *  - zkrs_client_close() stops all activity and keeps the handle valid (later calls return
  *    ZKRS_RC_CLOSED); zkrs_client_free() releases it, closing first if needed.
- *  - Barrier, counter and party objects (zkrs_barrier, zkrs_double_barrier, zkrs_counter, zkrs_party)
- *    belong to the caller as well; they may be freed before or after their client, and once it is
+ *  - Barrier, counter, party and partitioner objects (zkrs_barrier, zkrs_double_barrier, zkrs_counter,
+ *    zkrs_party, zkrs_partitioner) belong to the caller as well; they may be freed before or after their client, and once it is
  *    closed their calls return ZKRS_RC_CLOSED. Their blocking calls take a timeout in ms (-1: none).
  *
  * THREADS AND CALLBACKS
@@ -190,6 +190,26 @@
  * Create mode: a persistent sequential node with a TTL (the server needs extended types enabled).
  */
 #define ZKRS_CREATE_PERSISTENT_SEQUENTIAL_WITH_TTL 6
+
+/**
+ * Partitioner state: waiting for the party to settle and taking this member's locks.
+ */
+#define ZKRS_PARTITION_ALLOCATING 0
+
+/**
+ * Partitioner state: this member holds the locks of all its items.
+ */
+#define ZKRS_PARTITION_ACQUIRED 1
+
+/**
+ * Partitioner state: the party or the connection changed; call `zkrs_partitioner_release_set`.
+ */
+#define ZKRS_PARTITION_RELEASE 2
+
+/**
+ * Partitioner state: finished or the session was lost; final.
+ */
+#define ZKRS_PARTITION_FAILURE 3
 
 /**
  * The priority kazoo's `put` uses by default (lower values are served first, 0 to 999).
@@ -478,6 +498,14 @@ typedef struct zkrs_future zkrs_future;
  * thread while one thread is in `zkrs_lock_acquire`; `zkrs_lock_free` must not race with any call.
  */
 typedef struct zkrs_lock zkrs_lock;
+
+/**
+ * A member of a set partition (kazoo's `SetPartitioner`): the members of `<path>/party` split a set
+ * of items and each holds the locks `<path>/locks/<item>` of its share; the division runs on a zkrs
+ * thread of its own. Created by `zkrs_partitioner_new`, released by `zkrs_partitioner_free` (which
+ * finishes it: releases its locks and leaves the party), before or after its client.
+ */
+typedef struct zkrs_partitioner zkrs_partitioner;
 
 /**
  * A member of a party (kazoo's `Party`: node `<path>/<uuid>__party__` holding the identifier; or
@@ -2088,6 +2116,49 @@ zkrs_rc zkrs_client_get_all_children_number_async(struct zkrs_client *c, const c
  * `cb` never runs. The credentials are copied.
  */
 zkrs_rc zkrs_client_add_auth_async(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, zkrs_void_fn cb, void *userdata);
+
+/**
+ * Joins the partition of the `n_items` strings `items` at `path` and starts dividing them, in
+ * `*out`. `identifier` (NULL: `<hostname>-<pid>`) must be usable in a node name; the party must be
+ * unchanged for `time_boundary_ms` (negative: kazoo's 30000) before a division, and each lock
+ * attempt lasts at most `max_reaction_time_ms` (negative: 1000). Items must be non-empty and
+ * without `/` (they name lock nodes). `ZKRS_RC_INVALID_PATH`, `ZKRS_RC_BAD_ARGUMENTS`, or a server
+ * error creating the nodes or joining the party.
+ */
+zkrs_rc zkrs_partitioner_new(struct zkrs_client *c, const char *path, const char *const *items, size_t n_items, const char *identifier, int32_t time_boundary_ms, int32_t max_reaction_time_ms, struct zkrs_partitioner **out);
+
+/**
+ * The current state (`ZKRS_PARTITION_*`) in `*state_out`. Works after the client is closed.
+ */
+zkrs_rc zkrs_partitioner_state(const struct zkrs_partitioner *partitioner, int32_t *state_out);
+
+/**
+ * Blocks up to `timeout_ms` (-1: no limit) until the set is acquired; `*acquired_out` says whether
+ * it is (false at once in `ZKRS_PARTITION_FAILURE`).
+ */
+zkrs_rc zkrs_partitioner_wait_for_acquire(struct zkrs_partitioner *partitioner, int32_t timeout_ms, bool *acquired_out);
+
+/**
+ * The items of the last completed division, in a new `*items_out` (release it with
+ * `zkrs_string_list_free`). Works after the client is closed.
+ */
+zkrs_rc zkrs_partitioner_partitions(const struct zkrs_partitioner *partitioner, struct zkrs_string_list **items_out);
+
+/**
+ * Releases the locks and divides the set again (after `ZKRS_PARTITION_RELEASE`). Nothing happens in
+ * `ZKRS_PARTITION_FAILURE`.
+ */
+zkrs_rc zkrs_partitioner_release_set(struct zkrs_partitioner *partitioner);
+
+/**
+ * Releases the locks, leaves the party and ends in `ZKRS_PARTITION_FAILURE`.
+ */
+zkrs_rc zkrs_partitioner_finish(struct zkrs_partitioner *partitioner);
+
+/**
+ * Finishes the partitioner (see `zkrs_partitioner_finish`) and releases it. NULL does nothing.
+ */
+void zkrs_partitioner_free(struct zkrs_partitioner *partitioner);
 
 /**
  * A member of the party at `path` with `identifier` (NULL: empty), in `*out`; `shallow` selects

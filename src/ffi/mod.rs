@@ -56,6 +56,7 @@ pub mod future;
 pub mod lock;
 pub mod log;
 pub mod ops;
+pub mod partitioner;
 pub mod party;
 pub mod queue;
 pub mod retry;

@@ -215,8 +215,20 @@ impl DoubleBarrier {
     /// Removes this member's node after a failure (nothing to do once the client is closed: the
     /// session and its ephemeral nodes are gone).
     fn clean_up(&self) {
-        if self.client.state() != State::Closed {
-            delete_until_gone(&self.client, &self.create_path());
+        match self.client.kazoo_state() {
+            _ if self.client.state() == State::Closed => {}
+            KazooState::Connected => delete_until_gone(&self.client, &self.create_path()),
+            // A delete now would wait in the queue for the reconnect, holding the caller past its
+            // timeout: it is done in the background instead.
+            _ => {
+                let (client, path) = (self.client.clone(), self.create_path());
+                let spawned = std::thread::Builder::new()
+                    .name("zkrs-barrier-cleanup".into())
+                    .spawn(move || delete_until_gone(&client, &path));
+                if let Err(e) = spawned {
+                    warn!("cannot start the cleanup of {}: {e}", self.create_path());
+                }
+            }
         }
     }
 
@@ -269,7 +281,7 @@ fn child_path(parent: &str, name: &str) -> String {
 }
 
 /// kazoo's default member identifier: `<hostname>-<pid>`.
-fn default_identifier() -> String {
+pub(crate) fn default_identifier() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into buf.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };

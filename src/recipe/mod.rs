@@ -10,6 +10,7 @@
 
 pub mod barrier;
 pub mod counter;
+pub mod partitioner;
 pub mod party;
 pub mod queue;
 
