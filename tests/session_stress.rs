@@ -219,8 +219,6 @@ fn partial_writes_by_callers_never_interleave_with_other_requests() {
 /// at the same moment must not get their replies mixed up with it: no connection loss without a fault,
 /// and the watches fire.
 #[test]
-#[ignore = "fails on main (17265d2): the I/O thread's own addWatch overtakes requests callers wrote themselves \
-            in the in-flight queue: ConnectionLoss(\"reply out of order\") with no fault"]
 fn one_shot_watches_over_a_persistent_watch_race_with_direct_sync_calls() {
     bounded("persistent override", Duration::from_secs(60), || {
         let zk = chrooted("stress-override");
@@ -287,8 +285,6 @@ fn one_shot_watches_over_a_persistent_watch_race_with_direct_sync_calls() {
 /// thread queue an addWatch, and the sync call made right after it is written by its caller first, so
 /// its reply comes before the addWatch's.
 #[test]
-#[ignore = "fails on main (17265d2): a sync call overtakes the I/O thread's addWatch on the socket: \
-            ConnectionLoss(\"reply out of order\") with no fault"]
 fn a_sync_call_right_after_a_one_shot_watch_over_a_persistent_watch_succeeds() {
     bounded("override, one thread", Duration::from_secs(30), || {
         let zk = chrooted("stress-override-1");

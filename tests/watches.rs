@@ -241,3 +241,35 @@ fn persistent_watches_survive_one_shot_watches_on_the_same_path() {
     assert!(data_rx.recv_timeout(QUIET).is_err(), "the one-shot fired once");
     zk.close().unwrap();
 }
+
+/// Watches the client re-adds on its own (after a one-shot watch overrode a persistent one on a pre-3.9
+/// server) go out while other threads write their sync requests straight to the socket: replies must
+/// still match requests in order.
+#[test]
+fn watches_re_added_by_the_client_keep_order_with_sync_calls_of_other_threads() {
+    let zk = chrooted("wrace");
+    let states = record_states(&zk);
+    zk.create("/p", b"", &CreateOptions::default()).unwrap();
+    zk.add_watch("/p", AddWatchMode::Persistent, |_| {}).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (zk, stop) = (zk.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    zk.exists("/p", None).unwrap();
+                }
+            })
+        })
+        .collect();
+    for _ in 0..300 {
+        zk.get_data("/p", Some(Box::new(|_| {}))).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    let states = states.lock().unwrap();
+    assert!(states.iter().all(|e| e.kazoo_state == KazooState::Connected), "the connection dropped: {states:?}");
+    zk.close().unwrap();
+}

@@ -330,10 +330,6 @@ impl IoLoop {
         // Callers must stop writing to the socket before it closes; what they wrote is in flight (and
         // fails with the rest).
         self.forbid_direct();
-        let sent = std::mem::take(&mut self.shared.submissions.lock().sent);
-        for Sent { xid, sink, .. } in sent {
-            self.in_flight.push_back(InFlight { xid, action: Action::None, sink });
-        }
         drop(conn);
         ended
     }
@@ -345,15 +341,32 @@ impl IoLoop {
         }
         if let Some(fd) = conn.direct_fd() {
             let mut s = self.shared.submissions.lock();
-            if s.queue.is_empty() && s.phase == Phase::Connected && !s.closing {
+            // A caller's partial write leaves a rest only this thread may send, before anything else.
+            let rest_pending = s.sent.iter().any(|sent| !sent.unsent.is_empty());
+            if s.queue.is_empty() && !rest_pending && s.phase == Phase::Connected && !s.closing {
                 s.direct = Some(fd);
             }
         }
     }
 
-    /// Before this thread writes: nobody else may.
+    /// Before this thread takes an xid or writes: nobody else may write, and what callers already
+    /// wrote is in flight ahead of anything this thread sends (replies come in socket order).
     fn forbid_direct(&mut self) {
-        self.shared.submissions.lock().direct = None;
+        let sent = {
+            let mut s = self.shared.submissions.lock();
+            s.direct = None;
+            std::mem::take(&mut s.sent)
+        };
+        self.adopt_sent(sent);
+    }
+
+    /// Takes over requests their callers wrote: in flight in the order they were written, and a rest
+    /// the socket did not take goes out first.
+    fn adopt_sent(&mut self, sent: VecDeque<Sent>) {
+        for Sent { xid, sink, unsent } in sent {
+            self.wbuf.extend_from_slice(&unsent);
+            self.in_flight.push_back(InFlight { xid, action: Action::None, sink });
+        }
     }
 
     fn serve_connection(&mut self, conn: &mut dyn Transport, host: &HostPort, resp: ConnectResponse) -> Ended {
@@ -521,14 +534,9 @@ impl IoLoop {
             }
             std::mem::take(&mut s.sent)
         };
-        // Written by their callers, so before anything queued; a rest the socket did not take first.
-        for Sent { xid, sink, unsent } in sent {
-            if !unsent.is_empty() {
-                self.forbid_direct();
-                self.wbuf.extend_from_slice(&unsent);
-            }
-            self.in_flight.push_back(InFlight { xid, action: Action::None, sink });
-        }
+        // Written by their callers, so before anything queued. A partial write cleared `direct`
+        // itself, so no caller writes after the rest appended here.
+        self.adopt_sent(sent);
         while let Some(out) = self.spare_queue.pop_front() {
             self.send(out);
         }
@@ -539,6 +547,8 @@ impl IoLoop {
     }
 
     fn send(&mut self, out: Outgoing) {
+        // Also reached from reply handling (a watch re-added), where callers may be writing.
+        self.forbid_direct();
         let Outgoing { mut frame, action, sink } = out;
         let action = match action {
             Action::RemoveWatches { path, user_path, kind, local, remove } => {
