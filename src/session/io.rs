@@ -86,6 +86,10 @@ struct IoLoop {
     close_done: bool,
     /// The socket's current SO_RCVLOWAT (1 on a new connection).
     read_low_water: usize,
+    /// Whether this thread set `Submissions::direct` and nothing it knows of cleared it since (anything
+    /// that clears it also queues work this thread drains): saves taking the lock before every poll,
+    /// right when a woken sync caller wants it for its next request.
+    direct_allowed: bool,
 }
 
 impl IoLoop {
@@ -116,6 +120,7 @@ impl IoLoop {
             close_xid: None,
             close_done: false,
             read_low_water: 1,
+            direct_allowed: false,
             shared,
         }
     }
@@ -340,13 +345,14 @@ impl IoLoop {
 
     /// Lets sync callers write to the socket while this thread has nothing to write.
     fn allow_direct(&mut self, conn: &dyn Transport) {
-        if self.wpos < self.wbuf.len() {
+        if self.direct_allowed || self.wpos < self.wbuf.len() {
             return;
         }
         if let Some(fd) = conn.direct_fd() {
             let mut s = self.shared.submissions.lock();
             if s.queue.is_empty() && s.phase == Phase::Connected && !s.closing {
                 s.direct = Some(fd);
+                self.direct_allowed = true;
             }
         }
     }
@@ -354,6 +360,7 @@ impl IoLoop {
     /// Before this thread writes: nobody else may.
     fn forbid_direct(&mut self) {
         self.shared.submissions.lock().direct = None;
+        self.direct_allowed = false;
     }
 
     fn serve_connection(&mut self, conn: &mut dyn Transport, host: &HostPort, resp: ConnectResponse) -> Ended {
@@ -518,6 +525,7 @@ impl IoLoop {
             std::mem::swap(&mut s.queue, &mut self.spare_queue);
             if !self.spare_queue.is_empty() {
                 s.direct = None;
+                self.direct_allowed = false;
             }
             std::mem::take(&mut s.sent)
         };
