@@ -34,6 +34,10 @@ void cl_session_close(void *session);
  * nodes it reported, or -1 if the client has no TreeCache (the C client). Closed by cl_close. */
 long cl_tree_cache(const char *path);
 
+/* `contenders` threads, each with its own session and a Lock on `path`, acquire and release it until
+ * `cycles` acquisitions happened in all; returns them, or -1 if the client has no Lock (the C client). */
+long cl_lock_cycles(const char *hosts, const char *path, int contenders, long cycles);
+
 void bench_done(int ok);
 
 #endif

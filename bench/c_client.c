@@ -99,3 +99,8 @@ long cl_tree_cache(const char *path) {
     (void)path;
     return -1;
 }
+
+long cl_lock_cycles(const char *hosts, const char *path, int contenders, long cycles) {
+    (void)hosts, (void)path, (void)contenders, (void)cycles;
+    return -1;
+}

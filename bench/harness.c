@@ -5,6 +5,7 @@
  *   PROG HOSTS sync N                       N synchronous gets: p50 and p99 latency
  *   PROG HOSTS watch N                      RSS after connect, after N one-shot watches, threads
  *   PROG HOSTS sessions K                   RSS and threads of K sessions in this process
+ *   PROG HOSTS lock N                       4 contenders (sessions) acquire and release one lock N times
  *   PROG HOSTS treecache N                  a TreeCache of /bench-tc with N children (created first,
  *                                           not timed): time to INITIALIZED and RSS growth
  *
@@ -136,7 +137,15 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    if (strcmp(work, "treecache") == 0) {
+    if (strcmp(work, "lock") == 0) {
+        double t0 = now();
+        long cycles = cl_lock_cycles(hosts, "/bench-lock", 4, n);
+        double t1 = now();
+        if (cycles == -1) { fprintf(stderr, "%s has no Lock\n", bench_client); return 3; }
+        if (cycles < n) return 1;
+        printf("RESULT client=%s work=lock n=%ld contenders=4 secs=%.3f cycles_per_sec=%.0f\n", bench_client, cycles,
+               t1 - t0, cycles / (t1 - t0));
+    } else if (strcmp(work, "treecache") == 0) {
         if (cl_ensure("/bench-tc", "", 0) != 0) return 1;
         for (long i = 0; i < n; i++) {
             snprintf(path, sizeof path, "/bench-tc/n%ld", i);

@@ -95,7 +95,35 @@ def main():
         except NodeExistsError:
             pass
 
-    if work == "treecache":
+    if work == "lock":
+        acquired = [0]
+        guard = threading.Lock()
+
+        def contend():
+            c = connect(hosts)
+            lock = c.Lock("/bench-lock", "bench")
+            while True:
+                lock.acquire(timeout=30)
+                with guard:
+                    acquired[0] += 1
+                    done = acquired[0] >= n
+                lock.release()
+                with guard:
+                    done = done or acquired[0] >= n
+                if done:
+                    break
+            c.stop()
+            c.close()
+
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=contend) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        t1 = time.monotonic()
+        print("%s contenders=4 secs=%.3f cycles_per_sec=%.0f" % (out, t1 - t0, acquired[0] / (t1 - t0)))
+    elif work == "treecache":
         from kazoo.recipe.cache import TreeCache, TreeEvent
 
         zk.ensure_path("/bench-tc")

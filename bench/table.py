@@ -118,7 +118,10 @@ def main():
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, *[fmt(v) for v in vals], fmt_ratio(rc), fmt_ratio(rr), tgt,
             "" if met is None else ("yes" if met else "**no**")))
-    out.append("| lock acquire/release cycles/s, 4 contenders (no C API for Lock yet) | | n/a | n/a | n/a | | | vs kazoo | n/a |")
+    vals = [value(c, "lock", "cycles_per_sec") for c in CLIENTS]
+    rk = ratio("lock", "cycles_per_sec", "kazoo")
+    out.append("| lock acquire/release cycles/s, 4 contenders | %s | %s | %s | %s | | | zkrs / kazoo: %s | %s |" % (
+        *[fmt(v) for v in vals], fmt_ratio(rk), "" if rk is None else ("yes" if rk > 1 else "**no**")))
     for label, field in (("TreeCache: time to INITIALIZED, ms", "init_ms"), ("TreeCache: RSS growth, kB", "rss_kb")):
         vals = [value(c, "treecache", field) for c in CLIENTS]
         rk = ratio("treecache", field, "kazoo")

@@ -118,3 +118,56 @@ long cl_tree_cache(const char *path) {
     pthread_mutex_unlock(&tc_mu);
     return added;
 }
+
+/* Lock contenders: each thread has its own session and lock; a shared count of acquisitions. */
+struct contender { const char *hosts, *path; long cycles; int failed; };
+static pthread_mutex_t lock_mu = PTHREAD_MUTEX_INITIALIZER;
+static long lock_acquired = 0;
+
+static void *contend(void *arg) {
+    struct contender *c = arg;
+    zkrs_client *zk = open_session(c->hosts);
+    zkrs_lock *lock = NULL;
+    if (!zk || zkrs_lock_new(zk, c->path, "bench", ZKRS_LOCK_EXCLUSIVE, &lock) != ZKRS_RC_OK) {
+        c->failed = 1;
+        zkrs_client_free(zk);
+        return NULL;
+    }
+    for (;;) {
+        zkrs_rc rc = zkrs_lock_acquire(lock, 30000, true);
+        if (rc != ZKRS_RC_OK) {
+            fprintf(stderr, "zkrs lock: %s: %s\n", zkrs_rc_name(rc), zkrs_last_error_message());
+            c->failed = 1;
+            break;
+        }
+        pthread_mutex_lock(&lock_mu);
+        int done = ++lock_acquired >= c->cycles;
+        pthread_mutex_unlock(&lock_mu);
+        bool released = false;
+        if (zkrs_lock_release(lock, &released) != ZKRS_RC_OK) { c->failed = 1; break; }
+        if (done) break;
+        pthread_mutex_lock(&lock_mu);
+        done = lock_acquired >= c->cycles;
+        pthread_mutex_unlock(&lock_mu);
+        if (done) break;
+    }
+    zkrs_lock_free(lock);
+    zkrs_client_free(zk);
+    return NULL;
+}
+
+long cl_lock_cycles(const char *hosts, const char *path, int contenders, long cycles) {
+    pthread_t t[16];
+    struct contender c[16];
+    if (contenders > 16) contenders = 16;
+    for (int i = 0; i < contenders; i++) {
+        c[i] = (struct contender){hosts, path, cycles, 0};
+        pthread_create(&t[i], NULL, contend, &c[i]);
+    }
+    int failed = 0;
+    for (int i = 0; i < contenders; i++) {
+        pthread_join(t[i], NULL);
+        failed |= c[i].failed;
+    }
+    return failed ? -2 : lock_acquired;
+}

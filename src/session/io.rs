@@ -86,6 +86,10 @@ struct IoLoop {
     close_done: bool,
     /// The socket's current SO_RCVLOWAT (1 on a new connection).
     read_low_water: usize,
+    /// Whether this thread set `Submissions::direct` and nothing it knows of cleared it since (anything
+    /// that clears it also queues work this thread drains): saves taking the lock before every poll,
+    /// right when a woken sync caller wants it for its next request.
+    direct_allowed: bool,
 }
 
 impl IoLoop {
@@ -116,6 +120,7 @@ impl IoLoop {
             close_xid: None,
             close_done: false,
             read_low_water: 1,
+            direct_allowed: false,
             shared,
         }
     }
@@ -336,7 +341,7 @@ impl IoLoop {
 
     /// Lets sync callers write to the socket while this thread has nothing to write.
     fn allow_direct(&mut self, conn: &dyn Transport) {
-        if self.wpos < self.wbuf.len() {
+        if self.direct_allowed || self.wpos < self.wbuf.len() {
             return;
         }
         if let Some(fd) = conn.direct_fd() {
@@ -345,6 +350,7 @@ impl IoLoop {
             let rest_pending = s.sent.iter().any(|sent| !sent.unsent.is_empty());
             if s.queue.is_empty() && !rest_pending && s.phase == Phase::Connected && !s.closing {
                 s.direct = Some(fd);
+                self.direct_allowed = true;
             }
         }
     }
@@ -357,6 +363,7 @@ impl IoLoop {
             s.direct = None;
             std::mem::take(&mut s.sent)
         };
+        self.direct_allowed = false;
         self.adopt_sent(sent);
     }
 
@@ -364,6 +371,10 @@ impl IoLoop {
     /// the socket did not take goes out first.
     fn adopt_sent(&mut self, sent: VecDeque<Sent>) {
         for Sent { xid, sink, unsent } in sent {
+            if !unsent.is_empty() {
+                // The caller that left it cleared `direct`; let the next idle poll set it again.
+                self.direct_allowed = false;
+            }
             self.wbuf.extend_from_slice(&unsent);
             self.in_flight.push_back(InFlight { xid, action: Action::None, sink });
         }
@@ -531,6 +542,7 @@ impl IoLoop {
             std::mem::swap(&mut s.queue, &mut self.spare_queue);
             if !self.spare_queue.is_empty() {
                 s.direct = None;
+                self.direct_allowed = false;
             }
             std::mem::take(&mut s.sent)
         };
