@@ -1302,7 +1302,8 @@ zkrs_rc zkrs_barrier_remove(struct zkrs_barrier *barrier, bool *removed_out);
  * only look). `ZKRS_RC_OK` once it is gone (at once if it is not in place), `ZKRS_RC_TIMEOUT` if it
  * is still in place at the timeout, `ZKRS_RC_CLOSED` when the client is closed meanwhile,
  * `ZKRS_RC_SESSION_EXPIRED` when the session is lost, `ZKRS_RC_WOULD_DEADLOCK` inside a callback of
- * the client (the watch that ends the wait could not run).
+ * the client (the watch that ends the wait could not run). With `dispatch=poll`, another thread must
+ * be calling `zkrs_client_dispatch` meanwhile (the same holds for the double barrier's calls).
  */
 zkrs_rc zkrs_barrier_wait(struct zkrs_barrier *barrier, int32_t timeout_ms);
 
