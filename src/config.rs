@@ -114,6 +114,8 @@ pub struct Config {
     /// How long a request may wait for a connection (queued while disconnected) before it fails with
     /// `ConnectionLoss`; a request sent on a connection is not affected. `None` means the session
     /// timeout asked for (a request never outwaits the session it was made in); zero waits without limit.
+    /// Checked between connection attempts: while one hangs, the failure may come up to the connect
+    /// timeout late.
     pub request_timeout: Option<Duration>,
     /// Largest frame accepted from the server (jute.maxbuffer plus headers).
     pub max_frame_bytes: usize,
