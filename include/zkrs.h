@@ -1509,7 +1509,9 @@ zkrs_rc zkrs_config_new(struct zkrs_config **out);
 /**
  * Sets one setting. Keys: `hosts` (`host:port[,host:port...][/chroot]`), `session_timeout_ms`,
  * `connect_timeout_ms`, `read_only`, `randomize_hosts`, `auth` (`scheme:credentials`, may be repeated),
- * `max_queued_requests`, `jute_maxbuffer`, `dispatch` (`thread` | `poll`), `log_level` (`error`,
+ * `max_queued_requests`, `request_timeout_ms` (how long a request made while disconnected waits for a
+ * connection before it fails with `ZKRS_RC_CONNECTION_LOSS`; default the session timeout, 0 = no
+ * limit; checked between connection attempts, so up to `connect_timeout_ms` late while one hangs), `jute_maxbuffer`, `dispatch` (`thread` | `poll`), `log_level` (`error`,
  * `warn`, `info`, `debug`, `trace`), `client_id` (`SESSIONID_HEX:PASSWORD_HEX`), `retry.*` (the
  * connection retry policy: `retry.max_tries`, `retry.delay_ms`, ...).
  * An unknown key is `ZKRS_RC_UNKNOWN_CONFIG_KEY`, a bad value `ZKRS_RC_INVALID_CONFIG_VALUE`; the

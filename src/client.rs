@@ -237,7 +237,12 @@ impl Client {
 
     fn call<D: Decode>(&self, req: Request<D>) -> Result<D::Output> {
         let slot = Arc::new(SyncSlot::default());
-        self.shared().submit(Outgoing { frame: req.frame, action: req.action, sink: Sink::Sync(slot.clone()) })?;
+        self.shared().submit(Outgoing {
+            frame: req.frame,
+            action: req.action,
+            sink: Sink::Sync(slot.clone()),
+            queued_at: None,
+        })?;
         let reply = slot.wait()?;
         req.decoder.decode(reply, &self.shared().chroot)
     }
@@ -250,7 +255,7 @@ impl Client {
         let shared = self.inner.shared.clone();
         let decoder = req.decoder;
         let sink = Sink::Async(Box::new(move |r| cb(r.and_then(|reply| decoder.decode(reply, &shared.chroot)))));
-        self.shared().submit(Outgoing { frame: req.frame, action: req.action, sink })
+        self.shared().submit(Outgoing { frame: req.frame, action: req.action, sink, queued_at: None })
     }
 
     fn create_request(&self, path: &str, data: &[u8], opts: &CreateOptions) -> Result<Request<ops::CreateDecode>> {

@@ -111,6 +111,12 @@ pub struct Config {
     pub auth: Vec<(String, Vec<u8>)>,
     /// How many requests may wait while disconnected; more fail with `QueueFull`.
     pub max_queued_requests: usize,
+    /// How long a request may wait for a connection (queued while disconnected) before it fails with
+    /// `ConnectionLoss`; a request sent on a connection is not affected. `None` means the session
+    /// timeout asked for (a request never outwaits the session it was made in); zero waits without limit.
+    /// Checked between connection attempts: while one hangs, the failure may come up to the connect
+    /// timeout late.
+    pub request_timeout: Option<Duration>,
     /// Largest frame accepted from the server (jute.maxbuffer plus headers).
     pub max_frame_bytes: usize,
     /// Who runs callbacks.
@@ -141,6 +147,7 @@ impl std::fmt::Debug for Config {
             .field("randomize_hosts", &self.randomize_hosts)
             .field("auth", &auth)
             .field("max_queued_requests", &self.max_queued_requests)
+            .field("request_timeout", &self.request_timeout)
             .field("max_frame_bytes", &self.max_frame_bytes)
             .field("dispatch", &self.dispatch)
             .field("connection_retry", &self.connection_retry)
@@ -157,6 +164,12 @@ impl Config {
     /// A configuration for `hosts` with every other setting at its default.
     pub fn new(hosts: &str) -> Config {
         Config { hosts: hosts.to_string(), ..Config::default() }
+    }
+
+    /// How long a queued request may wait for a connection; `None` is no limit.
+    pub fn request_wait_limit(&self) -> Option<Duration> {
+        let limit = self.request_timeout.unwrap_or(self.session_timeout);
+        (!limit.is_zero()).then_some(limit)
     }
 
     /// Sets one setting by its string key. Unknown keys and bad values are errors that say why.
@@ -191,6 +204,7 @@ impl Config {
                 let d = ms(value)?;
                 self.connect_timeout = if d.is_zero() { None } else { Some(d) };
             }
+            "request_timeout_ms" => self.request_timeout = Some(ms(value)?),
             "read_only" => self.read_only = boolean(value)?,
             "randomize_hosts" => self.randomize_hosts = boolean(value)?,
             "auth" => {
@@ -281,6 +295,7 @@ impl Default for Config {
             randomize_hosts: true,
             auth: Vec::new(),
             max_queued_requests: 100_000,
+            request_timeout: None,
             max_frame_bytes: DEFAULT_JUTE_MAXBUFFER + FRAME_OVERHEAD,
             dispatch: DispatchMode::Thread,
             connection_retry: RetryPolicy {
@@ -320,10 +335,16 @@ mod tests {
         assert_eq!(c.auth, vec![("digest".to_string(), b"u:p".to_vec())]);
         assert_eq!(c.dispatch, DispatchMode::Poll);
         assert_eq!(c.client_id, Some((0x1f, vec![0, 0xff])));
+        assert_eq!(c.request_wait_limit(), Some(Duration::from_secs(4)), "defaults to the session timeout");
+        c.set("request_timeout_ms", "1500").unwrap();
+        assert_eq!(c.request_wait_limit(), Some(Duration::from_millis(1500)));
+        c.set("request_timeout_ms", "0").unwrap();
+        assert_eq!(c.request_wait_limit(), None, "0 waits without limit");
         assert_eq!(c.set("nope", "1").unwrap_err().code(), crate::error::codes::UNKNOWN_CONFIG_KEY);
         for (k, v) in [
             ("session_timeout_ms", "x"),
             ("session_timeout_ms", "0"),
+            ("request_timeout_ms", "-1"),
             ("read_only", "maybe"),
             ("hosts", ""),
             ("dispatch", "fiber"),

@@ -138,6 +138,8 @@ impl IoLoop {
             if self.shared.hosts_changed.swap(false, std::sync::atomic::Ordering::AcqRel) {
                 self.hosts.set_hosts(self.shared.hosts.lock().clone());
             }
+            // A connection attempt blocks (up to the connect timeout): expire what is due before it.
+            self.expire_queued();
             let Some((host, addr)) = self.hosts.next_addr() else {
                 let delay = backoff.next_delay().unwrap_or(self.shared.config.connection_retry.max_delay);
                 self.sleep(delay);
@@ -185,20 +187,57 @@ impl IoLoop {
         self.finish();
     }
 
-    /// Sleeps up to `d`, returning early when the client closes.
-    fn sleep(&self, d: Duration) {
+    /// Sleeps up to `d`, returning early when the client closes; fails queued requests as they expire
+    /// meanwhile (a submission wakes it, so a new request's expiry is seen).
+    fn sleep(&mut self, d: Duration) {
         let end = Instant::now() + d;
         loop {
+            let next_expiry = self.expire_queued();
             let now = Instant::now();
             if now >= end || self.closing() {
                 return;
             }
-            poll_fds(&mut [pollfd(self.shared.io_waker.fd(), libc::POLLIN)], end - now);
+            let until = next_expiry.map_or(end, |t| t.min(end));
+            poll_fds(&mut [pollfd(self.shared.io_waker.fd(), libc::POLLIN)], until.saturating_duration_since(now));
             self.shared.io_waker.clear();
         }
     }
 
-    fn wait_for_close(&self) {
+    /// While disconnected: fails with `ConnectionLoss` the queued requests that waited for a connection
+    /// longer than `request_timeout` (the queue is in arrival order, so they are its front: the others
+    /// keep their order). Returns when the next one is due.
+    fn expire_queued(&mut self) -> Option<Instant> {
+        let limit = self.shared.config.request_wait_limit()?;
+        let now = Instant::now();
+        let (expired, next) = {
+            let mut s = self.shared.submissions.lock();
+            if s.phase != Phase::Connecting {
+                return None;
+            }
+            let due = |o: &Outgoing| o.queued_at.is_some_and(|t| now >= t + limit);
+            let n = s.queue.iter().take_while(|o| due(o)).count();
+            let expired: Vec<Outgoing> = s.queue.drain(..n).collect();
+            (expired, s.queue.front().and_then(|o| o.queued_at).map(|t| t + limit))
+        };
+        if !expired.is_empty() {
+            let why = self.shared.status.lock().last_error.as_ref().map(|e| format!(" (last error: {e})"));
+            let e = Error::ConnectionLoss(format!(
+                "not connected within request_timeout ({} ms){}",
+                limit.as_millis(),
+                why.unwrap_or_default()
+            ));
+            for out in expired {
+                if let Action::Watch(w) = out.action {
+                    self.release(w);
+                }
+                self.complete(out.sink, Err(e.clone()));
+            }
+            self.notify_events();
+        }
+        next
+    }
+
+    fn wait_for_close(&mut self) {
         while !self.closing() {
             self.sleep(Duration::from_secs(3600));
         }
@@ -561,7 +600,7 @@ impl IoLoop {
     fn send(&mut self, out: Outgoing) {
         // Also reached from reply handling (a watch re-added), where callers may be writing.
         self.forbid_direct();
-        let Outgoing { mut frame, action, sink } = out;
+        let Outgoing { mut frame, action, sink, .. } = out;
         let action = match action {
             Action::RemoveWatches { path, user_path, kind, local, remove } => {
                 if !self.watches.has(&path, kind) {
@@ -801,7 +840,7 @@ impl IoLoop {
                         }
                         for (path, mode) in overridden {
                             let frame = crate::ops::add_watch_frame(&path, mode);
-                            self.send(Outgoing { frame, action: Action::None, sink: Sink::Ignore });
+                            self.send(Outgoing { frame, action: Action::None, sink: Sink::Ignore, queued_at: None });
                         }
                     }
                     Action::RemoveWatches { path, user_path, kind, remove: true, .. } if err == 0 => {

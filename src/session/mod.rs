@@ -62,6 +62,9 @@ pub(crate) struct Outgoing {
     pub frame: Vec<u8>,
     pub action: Action,
     pub sink: Sink,
+    /// When it joined the submission queue (set by [`Shared::submit`]): how long it has waited for a
+    /// connection, against [`Config::request_wait_limit`].
+    pub queued_at: Option<Instant>,
 }
 
 /// A one-shot slot a sync caller waits on.
@@ -91,7 +94,8 @@ impl SyncSlot {
 /// What submitters may do, decided by the I/O thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
-    /// Not connected yet, or reconnecting within the session: requests queue (bounded).
+    /// Not connected yet, or reconnecting within the session: requests queue (bounded in number, and in
+    /// time by `request_timeout`).
     Connecting,
     Connected,
     /// The session expired and no new one exists yet: requests fail at once.
@@ -224,7 +228,8 @@ impl Shared {
             }
             // The I/O thread will write this one: nobody may overtake it on the socket.
             s.direct = None;
-            s.queue.push_back(out);
+            // Stamped under the lock, so the queue is in `queued_at` order and requests expire from its front.
+            s.queue.push_back(Outgoing { queued_at: Some(Instant::now()), ..out });
         }
         if from_callback {
             self.events.defer_io_wake();

@@ -72,6 +72,9 @@ static void test_config(const char *hosts) {
     CHECK_OK(zkrs_config_set(cfg, "randomize_hosts", "true"));
     CHECK_OK(zkrs_config_set(cfg, "log_level", "error"));
     CHECK_OK(zkrs_config_set(cfg, "max_queued_requests", "1000"));
+    CHECK_RC(zkrs_config_set(cfg, "request_timeout_ms", "-1"), ZKRS_RC_INVALID_CONFIG_VALUE);
+    CHECK_OK(zkrs_config_set(cfg, "request_timeout_ms", "0"));
+    CHECK_OK(zkrs_config_set(cfg, "request_timeout_ms", "5000"));
     /* a bad connect string is refused when the client is made */
     CHECK_OK(zkrs_config_set(cfg, "hosts", hosts));
     CHECK_OK(zkrs_client_new(cfg, &c));
