@@ -6,8 +6,8 @@ module Zkrs
 
     attach_function :zkrs_election_new, [:client, :string, :string, :pointer], :rc
     attach_function :zkrs_election_run, [:pointer, :int32, :leader_fn, :pointer, :free_fn], :rc, blocking: true
-    attach_function :zkrs_election_cancel, [:pointer], :rc
-    attach_function :zkrs_election_is_leader, [:pointer], :bool
+    attach_function :zkrs_election_cancel, [:pointer], :rc, blocking: true
+    attach_function :zkrs_election_is_leader, [:pointer], :bool, blocking: true
     attach_function :zkrs_election_contenders, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_election_set_lost_callback, [:pointer, :lost_fn, :pointer, :free_fn], :rc,
                     blocking: true

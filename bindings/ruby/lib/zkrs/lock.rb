@@ -8,16 +8,16 @@ module Zkrs
                     :rc
     attach_function :zkrs_lock_acquire, [:pointer, :int32, :bool], :rc, blocking: true
     attach_function :zkrs_lock_release, [:pointer, :pointer], :rc, blocking: true
-    attach_function :zkrs_lock_cancel, [:pointer], :rc
-    attach_function :zkrs_lock_is_held, [:pointer], :bool
+    attach_function :zkrs_lock_cancel, [:pointer], :rc, blocking: true
+    attach_function :zkrs_lock_is_held, [:pointer], :bool, blocking: true
     attach_function :zkrs_lock_contenders, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_lock_set_lost_callback, [:pointer, :lost_fn, :pointer, :free_fn], :rc, blocking: true
     attach_function :zkrs_lock_free, [:pointer], :void, blocking: true
     attach_function :zkrs_semaphore_new, [:client, :string, :string, :uint32, :pointer], :rc
     attach_function :zkrs_semaphore_acquire, [:pointer, :int32], :rc, blocking: true
     attach_function :zkrs_semaphore_release, [:pointer, :pointer], :rc, blocking: true
-    attach_function :zkrs_semaphore_cancel, [:pointer], :rc
-    attach_function :zkrs_semaphore_is_held, [:pointer], :bool
+    attach_function :zkrs_semaphore_cancel, [:pointer], :rc, blocking: true
+    attach_function :zkrs_semaphore_is_held, [:pointer], :bool, blocking: true
     attach_function :zkrs_semaphore_lease_holders, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_semaphore_set_lost_callback, [:pointer, :lost_fn, :pointer, :free_fn], :rc,
                     blocking: true
