@@ -5,7 +5,9 @@
 require "minitest/autorun"
 require "zkrs"
 
-HOSTS = ENV.fetch("ZK_HOSTS") { abort "ZK_HOSTS (a ZooKeeper connect string) is not set; run via cargo test --test binding_ruby" }
+HOSTS = ENV.fetch("ZK_HOSTS") do
+  abort "ZK_HOSTS (a ZooKeeper connect string) is not set; run via cargo test --test binding_ruby"
+end
 
 module ZkrsTestHelper
   WAIT = 10

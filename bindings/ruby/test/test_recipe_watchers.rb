@@ -87,7 +87,8 @@ class TestRecipeWatchers < Minitest::Test
 
     client.set("#{path}/a/b", "new")
     updated = pop(events)
-    assert_equal [:node_updated, "#{path}/a/b", "new", 1], [updated.type, updated.path, updated.data, updated.stat.version]
+    assert_equal [:node_updated, "#{path}/a/b", "new", 1],
+                 [updated.type, updated.path, updated.data, updated.stat.version]
     client.delete("#{path}/a/b")
     removed = pop(events)
     assert_equal [:node_removed, "#{path}/a/b", "new"], [removed.type, removed.path, removed.data]

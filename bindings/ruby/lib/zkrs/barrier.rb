@@ -10,7 +10,7 @@ module Zkrs
     attach_function :zkrs_double_barrier_new, [:client, :string, :int32, :string, :pointer], :rc
     attach_function :zkrs_double_barrier_enter, [:pointer, :int32], :rc, blocking: true
     attach_function :zkrs_double_barrier_leave, [:pointer, :int32], :rc, blocking: true
-    attach_function :zkrs_double_barrier_participating, [:pointer, :pointer], :rc
+    attach_function :zkrs_double_barrier_participating, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_double_barrier_free, [:pointer], :void
   end
 

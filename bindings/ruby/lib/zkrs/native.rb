@@ -7,7 +7,9 @@ module Zkrs
   #
   # Every call that can wait (network round trips, start/close, dispatch, future waits) is attached with
   # `blocking: true`: it releases the GVL so other Ruby threads (the dispatcher among them) keep running.
-  # Accessors of already-held results are quick and keep the GVL.
+  # So is every call that may wait for a callback running on the dispatcher thread (registering
+  # listeners, a recipe's holder state, freeing objects with callbacks): holding the GVL there would
+  # deadlock with that callback. Accessors of already-held results are quick and keep the GVL.
   module Native
     extend FFI::Library
 
@@ -113,7 +115,8 @@ module Zkrs
     attach_function :zkrs_client_set_hosts, [:client, :string], :rc
     attach_function :zkrs_client_command, [:client, :string, :pointer], :rc, blocking: true
     attach_function :zkrs_client_server_version, [:client, :pointer], :rc, blocking: true
-    attach_function :zkrs_client_add_state_listener, [:client, :state_fn, :pointer, :free_fn, :pointer], :rc
+    attach_function :zkrs_client_add_state_listener, [:client, :state_fn, :pointer, :free_fn, :pointer], :rc,
+                    blocking: true
     attach_function :zkrs_client_remove_state_listener, [:client, :uint64], :rc, blocking: true
 
     # Operations (sync: they wait for the server).
@@ -196,7 +199,7 @@ module Zkrs
     attach_function :zkrs_future_get_exists, [:future, :int32, :pointer, Stat.by_ref], :rc, blocking: true
     attach_function :zkrs_future_get_children, [:future, :int32, :pointer, Stat.by_ref], :rc, blocking: true
     attach_function :zkrs_future_get_txn, [:future, :int32, :pointer], :rc, blocking: true
-    attach_function :zkrs_future_then, [:future, :future_fn, :pointer], :rc
+    attach_function :zkrs_future_then, [:future, :future_fn, :pointer], :rc, blocking: true
     attach_function :zkrs_future_free, [:future], :void
   end
 end

@@ -7,7 +7,7 @@ module Zkrs
     attach_function :zkrs_party_leave, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_party_members, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_party_len, [:pointer, :pointer], :rc, blocking: true
-    attach_function :zkrs_party_participating, [:pointer, :pointer], :rc
+    attach_function :zkrs_party_participating, [:pointer, :pointer], :rc, blocking: true
     attach_function :zkrs_party_free, [:pointer], :void
   end
 

@@ -10,20 +10,23 @@ module Zkrs
     attach_function :zkrs_data_watch_new, [:client, :string, :data_watch_fn, :pointer, :free_fn, :pointer], :rc,
                     blocking: true
     attach_function :zkrs_data_watch_close, [:pointer], :rc, blocking: true
-    attach_function :zkrs_data_watch_is_stopped, [:pointer], :bool
+    attach_function :zkrs_data_watch_is_stopped, [:pointer], :bool, blocking: true
     attach_function :zkrs_data_watch_free, [:pointer], :void, blocking: true
     attach_function :zkrs_children_watch_new,
                     [:client, :string, :bool, :bool, :children_watch_fn, :pointer, :free_fn, :pointer], :rc,
                     blocking: true
     attach_function :zkrs_children_watch_close, [:pointer], :rc, blocking: true
-    attach_function :zkrs_children_watch_is_stopped, [:pointer], :bool
+    attach_function :zkrs_children_watch_is_stopped, [:pointer], :bool, blocking: true
     attach_function :zkrs_children_watch_free, [:pointer], :void, blocking: true
     attach_function :zkrs_tree_cache_new, [:client, :string, :pointer], :rc
     attach_function :zkrs_tree_cache_start, [:pointer], :rc, blocking: true
-    attach_function :zkrs_tree_cache_listen, [:pointer, :tree_event_fn, :pointer, :free_fn], :rc
-    attach_function :zkrs_tree_cache_listen_fault, [:pointer, :tree_fault_fn, :pointer, :free_fn], :rc
-    attach_function :zkrs_tree_cache_get_data, [:pointer, :string, :pointer, Stat.by_ref], :rc
-    attach_function :zkrs_tree_cache_get_children, [:pointer, :string, :pointer], :rc
+    attach_function :zkrs_tree_cache_listen, [:pointer, :tree_event_fn, :pointer, :free_fn], :rc,
+                    blocking: true
+    attach_function :zkrs_tree_cache_listen_fault, [:pointer, :tree_fault_fn, :pointer, :free_fn], :rc,
+                    blocking: true
+    attach_function :zkrs_tree_cache_get_data, [:pointer, :string, :pointer, Stat.by_ref], :rc,
+                    blocking: true
+    attach_function :zkrs_tree_cache_get_children, [:pointer, :string, :pointer], :rc, blocking: true
     attach_function :zkrs_tree_cache_close, [:pointer], :rc, blocking: true
     attach_function :zkrs_tree_cache_free, [:pointer], :void, blocking: true
 
@@ -46,7 +49,8 @@ module Zkrs
   # The trampolines of the watcher recipes (see Callbacks): a watch function's block returning false
   # stops it; a block that raises is reported and the watch goes on.
   module Callbacks
-    DATA_WATCH = FFI::Function.new(:bool, [:pointer, :pointer, :size_t, :pointer, :pointer]) do |ud, data, len, stat, event|
+    DATA_WATCH_ARGS = %i[pointer pointer size_t pointer pointer].freeze
+    DATA_WATCH = FFI::Function.new(:bool, DATA_WATCH_ARGS) do |ud, data, len, stat, event|
       result = guarded do
         value = data.null? ? nil : data.read_bytes(len)
         fetch(ud)&.call(value, Native.stat_at(stat), Native.watch_event_at(event))
