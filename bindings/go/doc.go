@@ -43,7 +43,7 @@
 //
 // # Recipes
 //
-// Lock, Semaphore, Election, Counter, Queue (and LockingQueue), Barrier, DoubleBarrier, Party,
+// Lock, Semaphore, Election, Counter, Queue (and LockingQueue), Barrier, DoubleBarrier, Party, SetPartitioner,
 // DataWatch, ChildrenWatch and TreeCache are kazoo's recipes on kazoo's nodes, over zkrs's C recipes.
 // Their C calls are synchronous: a waiting Acquire, Run, Get or Wait holds its OS thread up to its
 // timeout (Cancel, Close or the client's Close end it early). Their funcs (DataWatch, ChildrenWatch,

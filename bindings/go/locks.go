@@ -71,16 +71,29 @@ type Lock struct {
 }
 
 // NewLock makes a lock on path; identifier (may be "") is stored in the contender node. Nothing is
-// sent yet.
-func (c *Client) NewLock(path, identifier string, kind LockKind) (*Lock, error) {
+// sent yet. extraPatterns are kazoo's extra_lock_patterns: further name markers of contenders to wait
+// for (e.g. "-lock-" for Curator's nodes).
+func (c *Client) NewLock(path, identifier string, kind LockKind, extraPatterns ...string) (*Lock, error) {
 	cid, free, err := cOptString("lock", path, identifier)
 	if err != nil {
 		return nil, err
 	}
 	defer free()
+	var pats **C.char
+	if len(extraPatterns) > 0 {
+		pats = (**C.char)(C.calloc(C.size_t(len(extraPatterns)), C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+		defer C.free(unsafe.Pointer(pats))
+		cp := unsafe.Slice(pats, len(extraPatterns))
+		for i, pat := range extraPatterns {
+			if cp[i], err = cString("lock", path, pat); err != nil {
+				return nil, err
+			}
+			defer C.free(unsafe.Pointer(cp[i]))
+		}
+	}
 	r, err := c.newRecipe("lock", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
 		var out *C.zkrs_lock
-		rc := C.zkrs_lock_new(p, cpath, cid, C.int32_t(kind), &out)
+		rc := C.zkrs_lock_new_with_patterns(p, cpath, cid, C.int32_t(kind), pats, C.size_t(len(extraPatterns)), &out)
 		return unsafe.Pointer(out), rc
 	}, func(p unsafe.Pointer) { C.zkrs_lock_free((*C.zkrs_lock)(p)) })
 	if err != nil {

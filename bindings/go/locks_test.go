@@ -73,6 +73,20 @@ func TestLock(t *testing.T) {
 	if lb.IsHeld() {
 		t.Fatal("still held after loss")
 	}
+	// With an extra pattern, a foreign contender node (Curator's naming) is waited for too.
+	_, _, err = a.Create(ctx(t), root+"/_c_0123-lock-", nil, &zkrs.CreateOptions{Mode: zkrs.EphemeralSequential})
+	must(t, err, "foreign contender")
+	lp, err := b.NewLock(root, "", zkrs.LockExclusive, "-lock-")
+	must(t, err, "lock with a pattern")
+	defer lp.Close()
+	if err := lp.Acquire(100 * time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("acquire behind a foreign contender: %v", err)
+	}
+	plain, err := b.NewLock(root, "", zkrs.LockExclusive)
+	must(t, err, "lock without patterns")
+	defer plain.Close()
+	must(t, plain.Acquire(wait), "a lock without the pattern ignores the foreign node")
+	plain.Release()
 	lb.Close()
 	if err := lb.Acquire(0); !errors.Is(err, zkrs.ErrClosed) {
 		t.Fatalf("acquire after close: %v", err)
