@@ -1302,7 +1302,8 @@ zkrs_rc zkrs_barrier_remove(struct zkrs_barrier *barrier, bool *removed_out);
  * only look). `ZKRS_RC_OK` once it is gone (at once if it is not in place), `ZKRS_RC_TIMEOUT` if it
  * is still in place at the timeout, `ZKRS_RC_CLOSED` when the client is closed meanwhile,
  * `ZKRS_RC_SESSION_EXPIRED` when the session is lost, `ZKRS_RC_WOULD_DEADLOCK` inside a callback of
- * the client (the watch that ends the wait could not run).
+ * the client (the watch that ends the wait could not run). With `dispatch=poll`, another thread must
+ * be calling `zkrs_client_dispatch` meanwhile (the same holds for the double barrier's calls).
  */
 zkrs_rc zkrs_barrier_wait(struct zkrs_barrier *barrier, int32_t timeout_ms);
 
@@ -1840,6 +1841,37 @@ zkrs_rc zkrs_future_then(struct zkrs_future *f, zkrs_future_fn cb, void *userdat
 void zkrs_future_free(struct zkrs_future *f);
 
 /**
+ * kazoo's `NonBlockingLease`: tries once to obtain the lease at `path` for `duration_ms` as `identifier`
+ * (NULL: the host name) and sets `*obtained_out`. Obtained when nobody holds it, its holder's time is
+ * over, or `identifier` holds it (then it is renewed). On kazoo's nodes: `<path>/lease_holder` holds
+ * `{"version": 1, "holder": ..., "end": "YYYY-MM-DDTHH:MM:SS"}` (UTC), rewritten under a kazoo lock on
+ * `<path>` (waited for up to 15 s; not obtained after that). Clocks of all holders must roughly agree.
+ * A negative duration is `ZKRS_RC_BAD_ARGUMENTS`; a holder node that is not kazoo's JSON is
+ * `ZKRS_RC_MARSHALLING_ERROR`; inside a callback of the same client, where the lock could never be
+ * seen free, `ZKRS_RC_WOULD_DEADLOCK`. Runs no callbacks.
+ */
+zkrs_rc zkrs_lease_new(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
+
+/**
+ * `zkrs_lease_new` with the current time given as `now_unix_ms` (milliseconds since 1970-01-01 UTC)
+ * instead of read from the system clock: kazoo's `utcnow` argument, for tests.
+ */
+zkrs_rc zkrs_lease_new_at(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, int64_t now_unix_ms, bool *obtained_out);
+
+/**
+ * kazoo's `MultiNonBlockingLease`: tries the leases `<path>/0` to `<path>/<count - 1>` in order (each as
+ * `zkrs_lease_new`) and stops at the first obtained; `*obtained_out` says whether one was. `count` 0
+ * obtains none.
+ */
+zkrs_rc zkrs_multi_lease_new(struct zkrs_client *c, size_t count, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
+
+/**
+ * `zkrs_multi_lease_new` with the current time given as `now_unix_ms` (milliseconds since 1970-01-01
+ * UTC), for tests.
+ */
+zkrs_rc zkrs_multi_lease_new_at(struct zkrs_client *c, size_t count, const char *path, int64_t duration_ms, const char *identifier, int64_t now_unix_ms, bool *obtained_out);
+
+/**
  * Creates a lock on `path` for client `c` in `*out`: `kind` is `ZKRS_LOCK_EXCLUSIVE`, `ZKRS_LOCK_READ`
  * or `ZKRS_LOCK_WRITE`; `identifier` (NULL: empty) is stored in the contender node, as kazoo does.
  * Nothing is sent to the server yet. The lock keeps the client's memory alive (not its session):
@@ -2226,7 +2258,8 @@ zkrs_rc zkrs_queue_put_all(struct zkrs_queue *q, const uint8_t *const *values, c
  * Takes the first entry, waiting up to `timeout_ms` for one (-1: no limit; 0: do not wait), and puts
  * its value in `*data_out` (release it with `zkrs_buf_free`). A plain queue removes the entry; a locking
  * queue locks it until `zkrs_queue_consume` or `zkrs_queue_release` and, while it holds one, returns that
- * same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time; `ZKRS_RC_CLOSED` when the client was
+ * same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time (while the connection is down: after
+ * the timeout, but at least 1 s, which the server calls are given); `ZKRS_RC_CLOSED` when the client was
  * closed meanwhile; `ZKRS_RC_SESSION_EXPIRED` when the session ended meanwhile;
  * `ZKRS_RC_WOULD_DEADLOCK` when called with a non-zero timeout from a callback of the same client on an
  * empty queue (the watch that would end the wait runs on that thread).

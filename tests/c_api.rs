@@ -400,6 +400,11 @@ fn c_recipe_queue() {
 }
 
 #[test]
+fn c_recipe_lease() {
+    run_c_test("recipe_lease", false);
+}
+
+#[test]
 fn examples_async() {
     let hosts = server().connect_string();
     let mut spec = Spec::new(&hosts);

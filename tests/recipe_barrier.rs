@@ -346,3 +346,25 @@ fn timeouts_hold_while_the_connection_is_down() {
     zk.close().unwrap();
     admin.close().unwrap();
 }
+
+#[test]
+fn in_poll_mode_a_wait_ends_while_another_thread_dispatches() {
+    let root = unique("barrier-poll");
+    let admin = connect();
+    admin.ensure_path(&root).unwrap();
+    let mut cfg = Config::new(&format!("{}{root}", hosts()));
+    cfg.dispatch = zkrs::DispatchMode::Poll;
+    let zk = connect_with(cfg);
+    let dispatcher = zk.clone();
+    let pump = std::thread::spawn(move || while dispatcher.dispatch(Duration::from_millis(50)).is_ok() {});
+    let b = Barrier::new(&zk, "/gate").unwrap();
+    b.create().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || tx.send(b.wait(Some(WAIT))).unwrap());
+    std::thread::sleep(Duration::from_millis(200));
+    admin.delete(&format!("{root}/gate"), -1).unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), Ok(true));
+    zk.close().unwrap();
+    pump.join().unwrap();
+    admin.close().unwrap();
+}

@@ -53,6 +53,7 @@ pub mod counter;
 pub mod election;
 pub mod error;
 pub mod future;
+pub mod lease;
 pub mod lock;
 pub mod log;
 pub mod ops;

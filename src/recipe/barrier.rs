@@ -9,7 +9,8 @@
 //!
 //! Unlike kazoo, every wait here has a timeout and ends when the client closes ([`Error::Closed`]) or
 //! the session is lost ([`Error::SessionExpired`]); a barrier whose data changes, or a connection that
-//! drops and comes back, does not make a waiter miss the barrier's removal.
+//! drops and comes back, does not make a waiter miss the barrier's removal. The waits are ended by
+//! watches, so in the poll dispatch mode another thread must be calling [`Client::dispatch`].
 
 use super::{check_session, deadline_after, delete_until_gone, uuid_hex, StateWatch, WaitEnd, Wake};
 use crate::client::Client;

@@ -394,8 +394,10 @@ impl Drop for Lock {
     fn drop(&mut self) {
         self.client.remove_state_listener(self.listener);
         if let Some(held) = self.shared.held.lock().take() {
-            if !held.lost || !held.ephemeral {
-                let _ = self.client.delete_async(&self.child(&held.node), -1, |_| {});
+            // Retried through connection loss on a thread of its own: a drop must not block, and a
+            // contender left behind would block everyone (for good, if it is persistent).
+            if (!held.lost || !held.ephemeral) && self.client.state() != State::Closed {
+                remove_in_background(self.client.clone(), self.child(&held.node));
             }
         }
     }

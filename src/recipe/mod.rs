@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 pub(crate) mod bounded;
 pub mod election;
+pub mod lease;
 pub mod lock;
 pub mod semaphore;
 

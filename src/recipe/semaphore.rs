@@ -307,8 +307,8 @@ impl Drop for Semaphore {
     fn drop(&mut self) {
         self.client.remove_state_listener(self.listener);
         if let Some(held) = self.shared.held.lock().take() {
-            if !held.lost {
-                let _ = self.client.delete_async(&format!("{}/{}", self.path, held.node), -1, |_| {});
+            if !held.lost && self.client.state() != State::Closed {
+                remove_in_background(self.client.clone(), format!("{}/{}", self.path, held.node));
             }
         }
     }
