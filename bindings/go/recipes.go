@@ -532,3 +532,28 @@ func (s *SetPartitioner) Finish() error {
 
 // Close finishes the member (if not done) and releases the object.
 func (s *SetPartitioner) Close() { s.r.close() }
+
+// NonBlockingLease is kazoo's NonBlockingLease: tries once to obtain the lease at path for duration
+// under identifier ("" for the host name); true when obtained (nobody held it, its holder's time was
+// over, or identifier held it: then it is renewed). now is the current time (time.Time{} for the
+// system clock; kazoo's utcnow, for tests). Holders' clocks must roughly agree.
+func (c *Client) NonBlockingLease(path string, duration time.Duration, identifier string, now time.Time) (bool, error) {
+	cpath, err := cString("lease", path, path)
+	if err != nil {
+		return false, err
+	}
+	defer C.free(unsafe.Pointer(cpath))
+	cid, freeID, err := cOptString("lease", path, identifier)
+	if err != nil {
+		return false, err
+	}
+	defer freeID()
+	var ok C.bool
+	err = c.withClient("lease", path, func(p *C.zkrs_client) C.zkrs_rc {
+		if now.IsZero() {
+			return C.zkrs_lease_new(p, cpath, C.int64_t(duration.Milliseconds()), cid, &ok)
+		}
+		return C.zkrs_lease_new_at(p, cpath, C.int64_t(duration.Milliseconds()), cid, C.int64_t(now.UnixMilli()), &ok)
+	})
+	return bool(ok), err
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -423,4 +424,38 @@ func TestSetPartitioner(t *testing.T) {
 	}
 	pa.Close()
 	a.DeleteRecursive(ctx(t), root)
+}
+
+func TestNonBlockingLease(t *testing.T) {
+	c := connect(t)
+	root := unique("lease")
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	got := func(who string, at time.Time) bool {
+		t.Helper()
+		ok, err := c.NonBlockingLease(root, time.Minute, who, at)
+		must(t, err, "lease")
+		return ok
+	}
+	if !got("alice", t0) {
+		t.Fatal("free lease not obtained")
+	}
+	if got("bob", t0.Add(30*time.Second)) {
+		t.Fatal("bob got alice's running lease")
+	}
+	if !got("alice", t0.Add(30*time.Second)) {
+		t.Fatal("alice could not renew")
+	}
+	if !got("bob", t0.Add(2*time.Minute)) {
+		t.Fatal("bob did not get the expired lease")
+	}
+	// kazoo's node: JSON naming the holder.
+	data, _, err := c.Get(ctx(t), root+"/lease_holder")
+	must(t, err, "holder node")
+	if !strings.Contains(string(data), `"holder": "bob"`) && !strings.Contains(string(data), `"holder":"bob"`) {
+		t.Fatalf("holder node %s", data)
+	}
+	if _, err := c.NonBlockingLease(root, -time.Second, "x", time.Time{}); !errors.Is(err, zkrs.ErrBadArguments) {
+		t.Fatalf("negative duration: %v", err)
+	}
+	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
 }
