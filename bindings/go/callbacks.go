@@ -237,3 +237,22 @@ func gozkTreeFault(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char) {
 	err := codeError("tree cache", "", rc, C.GoString(detail))
 	cgo.Handle(uintptr(ud)).Value().(*treeSink).fault(err)
 }
+
+//export gozkLost
+func gozkLost(ud unsafe.Pointer) {
+	cgo.Handle(uintptr(ud)).Value().(*lostSink).lost()
+}
+
+// gozkLeader runs the leader func of Election.Run, on Run's own goroutine (zkrs calls it inside
+// zkrs_election_run). A panic is kept for Run to raise again: it must not unwind through zkrs.
+//
+//export gozkLeader
+func gozkLeader(ud unsafe.Pointer, e *C.zkrs_election) {
+	call := cgo.Handle(uintptr(ud)).Value().(*leaderCall)
+	defer func() {
+		if p := recover(); p != nil {
+			call.panicked = p
+		}
+	}()
+	call.lead(&Leadership{p: e})
+}

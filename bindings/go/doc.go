@@ -41,6 +41,15 @@
 // the failed operation. A call whose context ends first returns ctx.Err(); its request is not
 // withdrawn and may still be applied.
 //
+// # Recipes
+//
+// Lock, Semaphore, Election, Counter, Queue (and LockingQueue), Barrier, DoubleBarrier, Party, SetPartitioner,
+// DataWatch, ChildrenWatch and TreeCache are kazoo's recipes on kazoo's nodes, over zkrs's C recipes.
+// Their C calls are synchronous: a waiting Acquire, Run, Get or Wait holds its OS thread up to its
+// timeout (Cancel, Close or the client's Close end it early). Their funcs (DataWatch, ChildrenWatch,
+// TreeCache listeners, lost-lock funcs) run on the client's callback goroutine like the other funcs;
+// Election's leader func runs on the goroutine that called Run.
+//
 // # Linking
 //
 // Build with CGO_CFLAGS=-I<repo>/include and CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>", where

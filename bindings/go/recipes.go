@@ -440,3 +440,120 @@ func (b *DoubleBarrier) Participating() (bool, error) {
 
 // Close releases the member object.
 func (b *DoubleBarrier) Close() { b.r.close() }
+
+// PartitionState is the state of a SetPartitioner.
+type PartitionState int32
+
+// The partitioner states.
+const (
+	PartitionAllocating PartitionState = C.ZKRS_PARTITION_ALLOCATING // waiting for the party to settle, taking locks
+	PartitionAcquired   PartitionState = C.ZKRS_PARTITION_ACQUIRED   // holds the locks of all its items
+	PartitionRelease    PartitionState = C.ZKRS_PARTITION_RELEASE    // the party or connection changed: call ReleaseSet
+	PartitionFailure    PartitionState = C.ZKRS_PARTITION_FAILURE    // finished or the session was lost; final
+)
+
+// SetPartitioner is a member of kazoo's SetPartitioner: the members split items, each holding the
+// locks of its share.
+type SetPartitioner struct{ r *recipe }
+
+// NewSetPartitioner joins the partition of items at path and starts dividing them. identifier ("" for
+// <hostname>-<pid>) must be usable in a node name; the party must be unchanged for timeBoundary
+// (negative: kazoo's 30 s) before a division; each lock attempt lasts at most maxReaction (negative:
+// 1 s).
+func (c *Client) NewSetPartitioner(path string, items []string, identifier string, timeBoundary, maxReaction time.Duration) (*SetPartitioner, error) {
+	cid, freeID, err := cOptString("set partitioner", path, identifier)
+	if err != nil {
+		return nil, err
+	}
+	defer freeID()
+	var arr **C.char
+	if len(items) > 0 {
+		arr = (**C.char)(C.calloc(C.size_t(len(items)), C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+		defer C.free(unsafe.Pointer(arr))
+		citems := unsafe.Slice(arr, len(items))
+		for i, it := range items {
+			if citems[i], err = cString("set partitioner", path, it); err != nil {
+				return nil, err
+			}
+			defer C.free(unsafe.Pointer(citems[i]))
+		}
+	}
+	r, err := c.newRecipe("set partitioner", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_partitioner
+		rc := C.zkrs_partitioner_new(p, cpath, arr, C.size_t(len(items)), cid, millis(timeBoundary), millis(maxReaction), &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_partitioner_free((*C.zkrs_partitioner)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	s := &SetPartitioner{r}
+	runtime.SetFinalizer(s, (*SetPartitioner).Close)
+	return s, nil
+}
+
+func partp(p unsafe.Pointer) *C.zkrs_partitioner { return (*C.zkrs_partitioner)(p) }
+
+// State is the current state.
+func (s *SetPartitioner) State() (PartitionState, error) {
+	var st C.int32_t
+	err := s.r.call("state", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_state(partp(p), &st) })
+	return PartitionState(st), err
+}
+
+// WaitForAcquire blocks up to timeout (negative: no limit) until the set is acquired; false when it
+// is not (at once in PartitionFailure).
+func (s *SetPartitioner) WaitForAcquire(timeout time.Duration) (bool, error) {
+	var ok C.bool
+	err := s.r.call("wait for acquire", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_partitioner_wait_for_acquire(partp(p), millis(timeout), &ok)
+	})
+	return bool(ok), err
+}
+
+// Partitions are this member's items of the last completed division.
+func (s *SetPartitioner) Partitions() ([]string, error) {
+	var l *C.zkrs_string_list
+	if err := s.r.call("partitions", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_partitions(partp(p), &l) }); err != nil {
+		return nil, err
+	}
+	defer C.zkrs_string_list_free(l)
+	return goStrings(l), nil
+}
+
+// ReleaseSet releases the locks and divides the set again (after PartitionRelease).
+func (s *SetPartitioner) ReleaseSet() error {
+	return s.r.call("release set", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_release_set(partp(p)) })
+}
+
+// Finish releases the locks, leaves the party and ends in PartitionFailure.
+func (s *SetPartitioner) Finish() error {
+	return s.r.call("finish", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_finish(partp(p)) })
+}
+
+// Close finishes the member (if not done) and releases the object.
+func (s *SetPartitioner) Close() { s.r.close() }
+
+// NonBlockingLease is kazoo's NonBlockingLease: tries once to obtain the lease at path for duration
+// under identifier ("" for the host name); true when obtained (nobody held it, its holder's time was
+// over, or identifier held it: then it is renewed). now is the current time (time.Time{} for the
+// system clock; kazoo's utcnow, for tests). Holders' clocks must roughly agree.
+func (c *Client) NonBlockingLease(path string, duration time.Duration, identifier string, now time.Time) (bool, error) {
+	cpath, err := cString("lease", path, path)
+	if err != nil {
+		return false, err
+	}
+	defer C.free(unsafe.Pointer(cpath))
+	cid, freeID, err := cOptString("lease", path, identifier)
+	if err != nil {
+		return false, err
+	}
+	defer freeID()
+	var ok C.bool
+	err = c.withClient("lease", path, func(p *C.zkrs_client) C.zkrs_rc {
+		if now.IsZero() {
+			return C.zkrs_lease_new(p, cpath, C.int64_t(duration.Milliseconds()), cid, &ok)
+		}
+		return C.zkrs_lease_new_at(p, cpath, C.int64_t(duration.Milliseconds()), cid, C.int64_t(now.UnixMilli()), &ok)
+	})
+	return bool(ok), err
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -383,4 +384,78 @@ func TestDoubleBarrier(t *testing.T) {
 	}
 	clients[0].DeleteRecursive(ctx(t), root)
 	clients[0].DeleteRecursive(ctx(t), root+"-2")
+}
+
+func TestSetPartitioner(t *testing.T) {
+	a, b := connect(t), connect(t)
+	root := unique("partition")
+	items := []string{"a", "b", "c", "d", "e"}
+	pa, err := a.NewSetPartitioner(root, items, "m1", 200*time.Millisecond, -1)
+	must(t, err, "member 1")
+	defer pa.Close()
+	pb, err := b.NewSetPartitioner(root, items, "m2", 200*time.Millisecond, -1)
+	must(t, err, "member 2")
+	defer pb.Close()
+	// A division made before the second member joined is redone (ReleaseSet) once the party changed.
+	var all []string
+	eventually(t, "both members acquired a split of every item", func() bool {
+		for _, p := range []*zkrs.SetPartitioner{pa, pb} {
+			if st, _ := p.State(); st == zkrs.PartitionRelease {
+				p.ReleaseSet()
+			}
+		}
+		sa, _ := pa.State()
+		sb, _ := pb.State()
+		x, _ := pa.Partitions()
+		y, _ := pb.Partitions()
+		all = append(append([]string(nil), x...), y...)
+		sort.Strings(all)
+		return sa == zkrs.PartitionAcquired && sb == zkrs.PartitionAcquired && len(x) > 0 && len(y) > 0 && joinComma(all) == "a,b,c,d,e"
+	})
+	if ok, err := pa.WaitForAcquire(wait); err != nil || !ok {
+		t.Fatalf("wait for acquire: %v %v", ok, err)
+	}
+	must(t, pb.Finish(), "finish")
+	if st, _ := pb.State(); st != zkrs.PartitionFailure {
+		t.Fatalf("state after finish: %v", st)
+	}
+	if _, err := a.NewSetPartitioner(root, []string{"x/y"}, "", -1, -1); !errors.Is(err, zkrs.ErrBadArguments) && !errors.Is(err, zkrs.ErrInvalidPath) {
+		t.Fatalf("item with a slash: %v", err)
+	}
+	pa.Close()
+	a.DeleteRecursive(ctx(t), root)
+}
+
+func TestNonBlockingLease(t *testing.T) {
+	c := connect(t)
+	root := unique("lease")
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	got := func(who string, at time.Time) bool {
+		t.Helper()
+		ok, err := c.NonBlockingLease(root, time.Minute, who, at)
+		must(t, err, "lease")
+		return ok
+	}
+	if !got("alice", t0) {
+		t.Fatal("free lease not obtained")
+	}
+	if got("bob", t0.Add(30*time.Second)) {
+		t.Fatal("bob got alice's running lease")
+	}
+	if !got("alice", t0.Add(30*time.Second)) {
+		t.Fatal("alice could not renew")
+	}
+	if !got("bob", t0.Add(2*time.Minute)) {
+		t.Fatal("bob did not get the expired lease")
+	}
+	// kazoo's node: JSON naming the holder.
+	data, _, err := c.Get(ctx(t), root+"/lease_holder")
+	must(t, err, "holder node")
+	if !strings.Contains(string(data), `"holder": "bob"`) && !strings.Contains(string(data), `"holder":"bob"`) {
+		t.Fatalf("holder node %s", data)
+	}
+	if _, err := c.NonBlockingLease(root, -time.Second, "x", time.Time{}); !errors.Is(err, zkrs.ErrBadArguments) {
+		t.Fatalf("negative duration: %v", err)
+	}
+	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
 }

@@ -132,3 +132,19 @@ zkrs_rc gozk_tree_cache_listen(zkrs_tree_cache *t, uintptr_t h) {
 zkrs_rc gozk_tree_cache_listen_fault(zkrs_tree_cache *t, uintptr_t h) {
     return zkrs_tree_cache_listen_fault(t, (zkrs_tree_fault_fn)gozkTreeFault, UD(h), (zkrs_free_fn)gozkRelease);
 }
+
+zkrs_rc gozk_lock_set_lost(zkrs_lock *l, uintptr_t h) {
+    return zkrs_lock_set_lost_callback(l, (zkrs_lost_fn)gozkLost, UD(h), (zkrs_free_fn)gozkRelease);
+}
+
+zkrs_rc gozk_semaphore_set_lost(zkrs_semaphore *s, uintptr_t h) {
+    return zkrs_semaphore_set_lost_callback(s, (zkrs_lost_fn)gozkLost, UD(h), (zkrs_free_fn)gozkRelease);
+}
+
+zkrs_rc gozk_election_set_lost(zkrs_election *e, uintptr_t h) {
+    return zkrs_election_set_lost_callback(e, (zkrs_lost_fn)gozkLost, UD(h), (zkrs_free_fn)gozkRelease);
+}
+
+zkrs_rc gozk_election_run(zkrs_election *e, int32_t timeout_ms, uintptr_t h) {
+    return zkrs_election_run(e, timeout_ms, (zkrs_leader_fn)gozkLeader, UD(h), (zkrs_free_fn)gozkRelease);
+}

@@ -39,5 +39,9 @@ zkrs_rc gozk_children_watch_new(zkrs_client *c, const char *path, bool allow_ses
                                 uintptr_t h, zkrs_children_watch **out);
 zkrs_rc gozk_tree_cache_listen(zkrs_tree_cache *t, uintptr_t h);
 zkrs_rc gozk_tree_cache_listen_fault(zkrs_tree_cache *t, uintptr_t h);
+zkrs_rc gozk_lock_set_lost(zkrs_lock *l, uintptr_t h);
+zkrs_rc gozk_semaphore_set_lost(zkrs_semaphore *s, uintptr_t h);
+zkrs_rc gozk_election_set_lost(zkrs_election *e, uintptr_t h);
+zkrs_rc gozk_election_run(zkrs_election *e, int32_t timeout_ms, uintptr_t h);
 
 #endif
