@@ -213,3 +213,5 @@ pub use watchers::{
 
 mod tree_cache;
 pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};
+
+pub mod partitioner;
