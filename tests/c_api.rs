@@ -400,6 +400,11 @@ fn c_recipe_queue() {
 }
 
 #[test]
+fn c_recipe_partitioner() {
+    run_c_test("recipe_partitioner", true);
+}
+
+#[test]
 fn examples_async() {
     let hosts = server().connect_string();
     let mut spec = Spec::new(&hosts);

@@ -54,6 +54,7 @@ pub mod error;
 pub mod future;
 pub mod log;
 pub mod ops;
+pub mod partitioner;
 pub mod party;
 pub mod queue;
 pub mod retry;
