@@ -30,6 +30,10 @@ int cl_ensure(const char *path, const char *data, int len);
 void *cl_session_open(const char *hosts);
 void cl_session_close(void *session);
 
+/* A TreeCache of `path` on the main session: returns after its INITIALIZED event with the number of
+ * nodes it reported, or -1 if the client has no TreeCache (the C client). Closed by cl_close. */
+long cl_tree_cache(const char *path);
+
 void bench_done(int ok);
 
 #endif

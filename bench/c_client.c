@@ -94,3 +94,8 @@ int cl_ensure(const char *path, const char *data, int len) {
 
 void *cl_session_open(const char *hosts) { return open_session(hosts); }
 void cl_session_close(void *s) { zookeeper_close(s); }
+
+long cl_tree_cache(const char *path) {
+    (void)path;
+    return -1;
+}

@@ -5,6 +5,8 @@
  *   PROG HOSTS sync N                       N synchronous gets: p50 and p99 latency
  *   PROG HOSTS watch N                      RSS after connect, after N one-shot watches, threads
  *   PROG HOSTS sessions K                   RSS and threads of K sessions in this process
+ *   PROG HOSTS treecache N                  a TreeCache of /bench-tc with N children (created first,
+ *                                           not timed): time to INITIALIZED and RSS growth
  *
  * Prints one "RESULT client=... work=... key=value ..." line on stdout.
  */
@@ -134,7 +136,22 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    if (strcmp(work, "sync") == 0) {
+    if (strcmp(work, "treecache") == 0) {
+        if (cl_ensure("/bench-tc", "", 0) != 0) return 1;
+        for (long i = 0; i < n; i++) {
+            snprintf(path, sizeof path, "/bench-tc/n%ld", i);
+            if (cl_ensure(path, data, DATA_LEN) != 0) { fprintf(stderr, "cannot create %s\n", path); return 1; }
+        }
+        long rss0 = status_field("VmRSS");
+        double t0 = now();
+        long nodes = cl_tree_cache("/bench-tc");
+        double t1 = now();
+        if (nodes == -1) { fprintf(stderr, "%s has no TreeCache\n", bench_client); return 3; }
+        if (nodes < 0) return 1;
+        long rss1 = status_field("VmRSS");
+        printf("RESULT client=%s work=treecache n=%ld nodes=%ld init_ms=%.1f rss_kb=%ld\n", bench_client, n, nodes,
+               (t1 - t0) * 1e3, rss1 - rss0);
+    } else if (strcmp(work, "sync") == 0) {
         double *lat = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
         struct usage u0 = usage();
         double t0 = now();

@@ -95,7 +95,34 @@ def main():
         except NodeExistsError:
             pass
 
-    if work == "sync":
+    if work == "treecache":
+        from kazoo.recipe.cache import TreeCache, TreeEvent
+
+        zk.ensure_path("/bench-tc")
+        for i in range(n):
+            try:
+                zk.create("/bench-tc/n%d" % i, DATA)
+            except NodeExistsError:
+                pass
+        initialized = threading.Event()
+        added = [0]
+
+        def on_event(ev):
+            if ev.event_type == TreeEvent.NODE_ADDED:
+                added[0] += 1
+            elif ev.event_type == TreeEvent.INITIALIZED:
+                initialized.set()
+
+        rss0 = status("VmRSS")
+        t0 = time.monotonic()
+        cache = TreeCache(zk, "/bench-tc")
+        cache.listen(on_event)
+        cache.start()
+        initialized.wait()
+        t1 = time.monotonic()
+        print("%s nodes=%d init_ms=%.1f rss_kb=%d" % (out, added[0], (t1 - t0) * 1e3, status("VmRSS") - rss0))
+        cache.close()
+    elif work == "sync":
         lat = []
         c0, s0 = usage()
         t0 = time.monotonic()

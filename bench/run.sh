@@ -7,7 +7,7 @@
 #   bench/run.sh                  # the full run (~5-10 minutes)
 #   BENCH_QUICK=1 bench/run.sh    # a quick run for development (smaller counts, one round)
 #
-# Overrides: ROUNDS, N (pipelined requests), INFLIGHT, SYNC_N, SYNC_PASSES, WATCH_N, SESSIONS, KAZOO_N, KAZOO_SYNC_N,
+# Overrides: ROUNDS, N (pipelined requests), INFLIGHT, SYNC_N, SYNC_PASSES, WATCH_N, SESSIONS, TREE_N, KAZOO_N, KAZOO_SYNC_N,
 # KAZOO_WATCH_N, WARMUP, REPORT (where the report goes; empty: none).
 # Needs what scripts/setup.sh installs (java + zookeeper, gcc, libzookeeper-mt-dev, kazoo, perf or strace).
 set -euo pipefail
@@ -17,7 +17,7 @@ repo=$(dirname "$here")
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
 
 if [[ -n ${BENCH_QUICK:-} ]]; then
-    : "${ROUNDS:=1}" "${N:=20000}" "${SYNC_N:=2000}" "${WATCH_N:=10000}" "${SESSIONS:=20}"
+    : "${ROUNDS:=1}" "${N:=20000}" "${SYNC_N:=2000}" "${WATCH_N:=10000}" "${SESSIONS:=20}" "${TREE_N:=1000}"
     : "${KAZOO_N:=4000}" "${KAZOO_SYNC_N:=1000}" "${KAZOO_WATCH_N:=4000}" "${WARMUP:=20000}"
 fi
 ROUNDS=${ROUNDS:-2}
@@ -27,12 +27,13 @@ SYNC_N=${SYNC_N:-20000}
 SYNC_PASSES=${SYNC_PASSES:-4}
 WATCH_N=${WATCH_N:-100000}
 SESSIONS=${SESSIONS:-100}
+TREE_N=${TREE_N:-10000}
 KAZOO_N=${KAZOO_N:-20000}
 KAZOO_SYNC_N=${KAZOO_SYNC_N:-5000}
 KAZOO_WATCH_N=${KAZOO_WATCH_N:-20000}
 WARMUP=${WARMUP:-100000}
 REPORT=${REPORT-$here/REPORT.md}
-export ROUNDS N INFLIGHT SYNC_N SYNC_PASSES WATCH_N SESSIONS KAZOO_N KAZOO_SYNC_N KAZOO_WATCH_N WARMUP REPORT
+export ROUNDS N INFLIGHT SYNC_N SYNC_PASSES WATCH_N SESSIONS TREE_N KAZOO_N KAZOO_SYNC_N KAZOO_WATCH_N WARMUP REPORT
 
 # ---- build, then start a fresh server and run this script again inside it --------------------------------
 if [[ -z ${BENCH_WORK:-} ]]; then
@@ -136,6 +137,8 @@ for r in $(seq 1 "$ROUNDS"); do
         [[ $c == kazoo ]] && n=$KAZOO_WATCH_N
         record "$r" "$c" watch "$n"
         record "$r" "$c" sessions "$SESSIONS"
+        # recipes: clients without them (the C client) have no row
+        [[ $c == c ]] || record "$r" "$c" treecache "$TREE_N"
     done
 done
 elapsed=$(($(date +%s) - start))
@@ -147,5 +150,5 @@ kazoo_version=$(python3 -c 'import kazoo.version; print(kazoo.version.__version_
 python3 "$here/table.py" "$results" \
     "ZooKeeper $zk_version on 127.0.0.1; libzookeeper_mt $c_version; kazoo $kazoo_version; $(nproc) cores" \
     "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds in ${elapsed}s; syscalls counted with $syscounter" \
-    "N=$N pipelined ($INFLIGHT in flight; kazoo $KAZOO_N), $SYNC_N sync gets (kazoo $KAZOO_SYNC_N), $WATCH_N watches (kazoo $KAZOO_WATCH_N), $SESSIONS sessions" \
+    "N=$N pipelined ($INFLIGHT in flight; kazoo $KAZOO_N), $SYNC_N sync gets (kazoo $KAZOO_SYNC_N), $WATCH_N watches (kazoo $KAZOO_WATCH_N), $SESSIONS sessions, TreeCache of $TREE_N nodes" \
     "${REPORT:-}"

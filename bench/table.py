@@ -118,8 +118,12 @@ def main():
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             label, *[fmt(v) for v in vals], fmt_ratio(rc), fmt_ratio(rr), tgt,
             "" if met is None else ("yes" if met else "**no**")))
-    out.append("| lock acquire/release cycles/s, 4 contenders | | n/a | n/a | n/a | | | vs kazoo | n/a |")
-    out.append("| TreeCache of 10k nodes: time to INITIALIZED, RSS | | n/a | n/a | n/a | | | vs kazoo | n/a |")
+    out.append("| lock acquire/release cycles/s, 4 contenders (no C API for Lock yet) | | n/a | n/a | n/a | | | vs kazoo | n/a |")
+    for label, field in (("TreeCache: time to INITIALIZED, ms", "init_ms"), ("TreeCache: RSS growth, kB", "rss_kb")):
+        vals = [value(c, "treecache", field) for c in CLIENTS]
+        rk = ratio("treecache", field, "kazoo")
+        out.append("| %s | %s | %s | %s | %s | | | zkrs / kazoo: %s | %s |" % (
+            label, *[fmt(v) for v in vals], fmt_ratio(rk), "" if rk is None else ("yes" if rk < 1 else "**no**")))
     table = "\n".join(out)
     print()
     for h in headers:

@@ -1,5 +1,6 @@
 /* zkrs_client.c -- bench.h for zkrs through its C API (include/zkrs.h, libzkrs.so), default config
  * (dispatch=thread: completions on the client's event thread). */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -8,6 +9,7 @@
 
 const char *const bench_client = "zkrs";
 static zkrs_client *main_zk;
+static zkrs_tree_cache *cache;
 
 static zkrs_client *open_session(const char *hosts) {
     zkrs_config *cfg = NULL;
@@ -29,7 +31,10 @@ int cl_connect(const char *hosts) {
     main_zk = open_session(hosts);
     return main_zk ? 0 : -1;
 }
-void cl_close(void) { zkrs_client_free(main_zk); }
+void cl_close(void) {
+    zkrs_tree_cache_free(cache);
+    zkrs_client_free(main_zk);
+}
 
 static void on_data(void *ud, zkrs_rc rc, const char *detail, const uint8_t *data, size_t len, const zkrs_stat *stat) {
     (void)ud, (void)detail, (void)data, (void)stat;
@@ -81,3 +86,35 @@ int cl_ensure(const char *path, const char *data, int len) {
 
 void *cl_session_open(const char *hosts) { return open_session(hosts); }
 void cl_session_close(void *s) { zkrs_client_free(s); }
+
+/* TreeCache events arrive on the event thread; the main thread waits for INITIALIZED. */
+static pthread_mutex_t tc_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tc_cv = PTHREAD_COND_INITIALIZER;
+static long tc_added = 0;
+static int tc_initialized = 0;
+
+static void on_tree_event(void *ud, const zkrs_tree_event *ev) {
+    (void)ud;
+    pthread_mutex_lock(&tc_mu);
+    if (ev->type == ZKRS_TREE_NODE_ADDED) tc_added++;
+    if (ev->type == ZKRS_TREE_INITIALIZED) {
+        tc_initialized = 1;
+        pthread_cond_broadcast(&tc_cv);
+    }
+    pthread_mutex_unlock(&tc_mu);
+}
+
+long cl_tree_cache(const char *path) {
+    zkrs_rc rc;
+    if ((rc = zkrs_tree_cache_new(main_zk, path, &cache)) != ZKRS_RC_OK ||
+        (rc = zkrs_tree_cache_listen(cache, on_tree_event, NULL, NULL)) != ZKRS_RC_OK ||
+        (rc = zkrs_tree_cache_start(cache)) != ZKRS_RC_OK) {
+        fprintf(stderr, "zkrs tree cache: %s: %s\n", zkrs_rc_name(rc), zkrs_last_error_message());
+        return -2;
+    }
+    pthread_mutex_lock(&tc_mu);
+    while (!tc_initialized) pthread_cond_wait(&tc_cv, &tc_mu);
+    long added = tc_added;
+    pthread_mutex_unlock(&tc_mu);
+    return added;
+}

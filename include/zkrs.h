@@ -22,8 +22,8 @@
  *    until the callback returns. Copy what you need to keep.
  *  - zkrs_client_close() stops all activity and keeps the handle valid (later calls return
  *    ZKRS_RC_CLOSED); zkrs_client_free() releases it, closing first if needed.
- *  - Barrier, counter and party objects (zkrs_barrier, zkrs_double_barrier, zkrs_counter, zkrs_party)
- *    belong to the caller as well; they may be freed before or after their client, and once it is
+ *  - Barrier, counter, party and partitioner objects (zkrs_barrier, zkrs_double_barrier, zkrs_counter,
+ *    zkrs_party, zkrs_partitioner) belong to the caller as well; they may be freed before or after their client, and once it is
  *    closed their calls return ZKRS_RC_CLOSED. Their blocking calls take a timeout in ms (-1: none).
  *
  * THREADS AND CALLBACKS
@@ -115,6 +115,21 @@
  * Curator's `SharedCount`).
  */
 #define ZKRS_COUNTER_CURATOR 2
+
+/**
+ * `zkrs_lock_new` kind: kazoo's `Lock`, one holder at a time.
+ */
+#define ZKRS_LOCK_EXCLUSIVE 0
+
+/**
+ * `zkrs_lock_new` kind: kazoo's `ReadLock`, shared by readers, excluded by writers.
+ */
+#define ZKRS_LOCK_READ 1
+
+/**
+ * `zkrs_lock_new` kind: kazoo's `WriteLock`, excludes readers and writers.
+ */
+#define ZKRS_LOCK_WRITE 2
 
 /**
  * Log level: failures.
@@ -463,6 +478,14 @@ typedef struct zkrs_data_watch zkrs_data_watch;
 typedef struct zkrs_double_barrier zkrs_double_barrier;
 
 /**
+ * A candidate in a leader election (kazoo-compatible). Created by `zkrs_election_new`, released by
+ * `zkrs_election_free`. `zkrs_election_cancel`, `_is_leader` and `_contenders` may be called from
+ * other threads (and from the leader function) during `zkrs_election_run`; `zkrs_election_free` must
+ * not race with any call.
+ */
+typedef struct zkrs_election zkrs_election;
+
+/**
  * The pending result of an async call (`zkrs_client_*_future`). Poll it with `zkrs_future_ready`, wait
  * with `zkrs_future_wait`, read it with the getter of its kind (`zkrs_future_get_data`, ...; each may
  * be called any number of times), or have a callback run when it is there (`zkrs_future_then`). Release
@@ -472,9 +495,18 @@ typedef struct zkrs_double_barrier zkrs_double_barrier;
 typedef struct zkrs_future zkrs_future;
 
 /**
+ * A distributed lock (kazoo-compatible). Created by `zkrs_lock_new`, released by `zkrs_lock_free`.
+ * `zkrs_lock_cancel`, `zkrs_lock_is_held` and `zkrs_lock_contenders` may be called from another
+ * thread while one thread is in `zkrs_lock_acquire`; `zkrs_lock_free` must not race with any call.
+ */
+typedef struct zkrs_lock zkrs_lock;
+
+/**
  * A SetPartitioner (kazoo's): the set is divided among the members of the party `<path>/party`; the
  * holder of item `x` holds the lock `<path>/locks/<x>`. Created by `zkrs_partitioner_new`, released
- * by `zkrs_partitioner_free` (before or after its client). May be used from any thread.
+ * by `zkrs_partitioner_free` (before or after its client; once the client is closed the waits,
+ * `_release_set` and `_finish` return `ZKRS_RC_CLOSED`, the state is FAILURE). May be used from any
+ * thread.
  */
 typedef struct zkrs_partitioner zkrs_partitioner;
 
@@ -514,6 +546,13 @@ typedef struct zkrs_read_results zkrs_read_results;
  * may be used by `zkrs_retry_call` from many threads at once.
  */
 typedef struct zkrs_retry zkrs_retry;
+
+/**
+ * A counting semaphore (kazoo-compatible). Created by `zkrs_semaphore_new`, released by
+ * `zkrs_semaphore_free`. `zkrs_semaphore_cancel`, `_is_held` and `_lease_holders` may be called from
+ * another thread during `zkrs_semaphore_acquire`; `zkrs_semaphore_free` must not race with any call.
+ */
+typedef struct zkrs_semaphore zkrs_semaphore;
 
 /**
  * A list of NUL-terminated UTF-8 strings (e.g. child names): `zkrs_string_list_len`,
@@ -587,6 +626,20 @@ typedef void (*zkrs_state_fn)(void *userdata, const struct zkrs_state_event *eve
  * Releases the userdata of a long-lived registration; called exactly once, after the last callback.
  */
 typedef void (*zkrs_free_fn)(void *userdata);
+
+/**
+ * The leader function of `zkrs_election_run`: runs on the thread that called `zkrs_election_run`
+ * while this candidate leads; leadership ends when it returns. `election` is the candidate, for
+ * `zkrs_election_is_leader` (false once leadership is lost).
+ */
+typedef void (*zkrs_leader_fn)(void *userdata, struct zkrs_election *election);
+
+/**
+ * Told that a held lock, lease or leadership was lost (the session ended, or the holder's node was
+ * deleted by someone else). Runs on the client's event thread (or inside `zkrs_client_dispatch` in
+ * poll mode), at most once per loss.
+ */
+typedef void (*zkrs_lost_fn)(void *userdata);
 
 /**
  * One entry of the result-code table: the number, its name without the `ZKRS_RC_` prefix
@@ -1261,7 +1314,8 @@ zkrs_rc zkrs_barrier_remove(struct zkrs_barrier *barrier, bool *removed_out);
  * only look). `ZKRS_RC_OK` once it is gone (at once if it is not in place), `ZKRS_RC_TIMEOUT` if it
  * is still in place at the timeout, `ZKRS_RC_CLOSED` when the client is closed meanwhile,
  * `ZKRS_RC_SESSION_EXPIRED` when the session is lost, `ZKRS_RC_WOULD_DEADLOCK` inside a callback of
- * the client (the watch that ends the wait could not run).
+ * the client (the watch that ends the wait could not run). With `dispatch=poll`, another thread must
+ * be calling `zkrs_client_dispatch` meanwhile (the same holds for the double barrier's calls).
  */
 zkrs_rc zkrs_barrier_wait(struct zkrs_barrier *barrier, int32_t timeout_ms);
 
@@ -1529,6 +1583,53 @@ zkrs_rc zkrs_counter_value_float(struct zkrs_counter *counter, double *value_out
 void zkrs_counter_free(struct zkrs_counter *counter);
 
 /**
+ * Creates a candidate for the election on `path` in `*out`; `identifier` (NULL: empty) is what
+ * `zkrs_election_contenders` shows for it.
+ */
+zkrs_rc zkrs_election_new(struct zkrs_client *c, const char *path, const char *identifier, struct zkrs_election **out);
+
+/**
+ * Waits up to `timeout_ms` (-1: no limit; 0: only if elected at once) to be elected, then calls
+ * `leader(userdata, election)` on this thread and gives up leadership when it returns. `ZKRS_RC_OK`
+ * when the leader function ran; otherwise it did not run: `ZKRS_RC_TIMEOUT`, `ZKRS_RC_CANCELLED`
+ * (`zkrs_election_cancel`), `ZKRS_RC_SESSION_EXPIRED`, `ZKRS_RC_CLOSED`, or `ZKRS_RC_WOULD_DEADLOCK`
+ * inside a callback of the client. `free_userdata` (may be NULL) is called exactly once before this
+ * returns, after `leader` if it ran, whatever the outcome. In poll mode another thread must call
+ * `zkrs_client_dispatch` meanwhile.
+ */
+zkrs_rc zkrs_election_run(struct zkrs_election *election, int32_t timeout_ms, zkrs_leader_fn leader, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * Makes a `zkrs_election_run` still waiting to be elected return `ZKRS_RC_CANCELLED` (a running leader
+ * function is not interrupted).
+ */
+zkrs_rc zkrs_election_cancel(struct zkrs_election *election);
+
+/**
+ * Whether this candidate leads now (inside its leader function, until leadership is lost). False
+ * for NULL.
+ */
+bool zkrs_election_is_leader(const struct zkrs_election *election);
+
+/**
+ * The candidates' identifiers in election order in `*out` (the first leads); free it with
+ * `zkrs_string_list_free`.
+ */
+zkrs_rc zkrs_election_contenders(struct zkrs_election *election, struct zkrs_string_list **out);
+
+/**
+ * Sets the function told when leadership is lost while the leader function runs; the rules of
+ * `zkrs_lock_set_lost_callback`.
+ */
+zkrs_rc zkrs_election_set_lost_callback(struct zkrs_election *election, zkrs_lost_fn callback, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * Releases the candidate. NULL does nothing. When it returns the lost callback does not run again
+ * and its free_userdata has run. In a forked child it touches nothing.
+ */
+void zkrs_election_free(struct zkrs_election *election);
+
+/**
  * The name of a code without the `ZKRS_RC_` prefix (`"NO_NODE"`), or `"UNKNOWN"` for a number that
  * is not a zkrs code. Static string; never NULL.
  */
@@ -1750,6 +1851,100 @@ zkrs_rc zkrs_future_then(struct zkrs_future *f, zkrs_future_fn cb, void *userdat
  * runs.
  */
 void zkrs_future_free(struct zkrs_future *f);
+
+/**
+ * kazoo's `NonBlockingLease`: tries once to obtain the lease at `path` for `duration_ms` as `identifier`
+ * (NULL: the host name) and sets `*obtained_out`. Obtained when nobody holds it, its holder's time is
+ * over, or `identifier` holds it (then it is renewed). On kazoo's nodes: `<path>/lease_holder` holds
+ * `{"version": 1, "holder": ..., "end": "YYYY-MM-DDTHH:MM:SS"}` (UTC), rewritten under a kazoo lock on
+ * `<path>` (waited for up to 15 s; not obtained after that). Clocks of all holders must roughly agree.
+ * A negative duration is `ZKRS_RC_BAD_ARGUMENTS`; a holder node that is not kazoo's JSON is
+ * `ZKRS_RC_MARSHALLING_ERROR`; inside a callback of the same client, where the lock could never be
+ * seen free, `ZKRS_RC_WOULD_DEADLOCK`. Runs no callbacks.
+ */
+zkrs_rc zkrs_lease_new(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
+
+/**
+ * `zkrs_lease_new` with the current time given as `now_unix_ms` (milliseconds since 1970-01-01 UTC)
+ * instead of read from the system clock: kazoo's `utcnow` argument, for tests.
+ */
+zkrs_rc zkrs_lease_new_at(struct zkrs_client *c, const char *path, int64_t duration_ms, const char *identifier, int64_t now_unix_ms, bool *obtained_out);
+
+/**
+ * kazoo's `MultiNonBlockingLease`: tries the leases `<path>/0` to `<path>/<count - 1>` in order (each as
+ * `zkrs_lease_new`) and stops at the first obtained; `*obtained_out` says whether one was. `count` 0
+ * obtains none.
+ */
+zkrs_rc zkrs_multi_lease_new(struct zkrs_client *c, size_t count, const char *path, int64_t duration_ms, const char *identifier, bool *obtained_out);
+
+/**
+ * `zkrs_multi_lease_new` with the current time given as `now_unix_ms` (milliseconds since 1970-01-01
+ * UTC), for tests.
+ */
+zkrs_rc zkrs_multi_lease_new_at(struct zkrs_client *c, size_t count, const char *path, int64_t duration_ms, const char *identifier, int64_t now_unix_ms, bool *obtained_out);
+
+/**
+ * Creates a lock on `path` for client `c` in `*out`: `kind` is `ZKRS_LOCK_EXCLUSIVE`, `ZKRS_LOCK_READ`
+ * or `ZKRS_LOCK_WRITE`; `identifier` (NULL: empty) is stored in the contender node, as kazoo does.
+ * Nothing is sent to the server yet. The lock keeps the client's memory alive (not its session):
+ * free the lock before or after the client, but use it only while the client is open.
+ */
+zkrs_rc zkrs_lock_new(struct zkrs_client *c, const char *path, const char *identifier, int32_t kind, struct zkrs_lock **out);
+
+/**
+ * As `zkrs_lock_new`, with kazoo's `extra_lock_patterns`: `n_patterns` further name markers of
+ * contenders to wait for (e.g. `"-lock-"` for Curator's `_c_<uuid>-lock-<seq>` nodes).
+ */
+zkrs_rc zkrs_lock_new_with_patterns(struct zkrs_client *c, const char *path, const char *identifier, int32_t kind, const char *const *patterns, size_t n_patterns, struct zkrs_lock **out);
+
+/**
+ * Acquires the lock, waiting up to `timeout_ms` (-1: no limit; 0: try once). `ZKRS_RC_OK` when held;
+ * `ZKRS_RC_TIMEOUT` when not acquired in time (or, with 0, held by others); `ZKRS_RC_CANCELLED` after
+ * `zkrs_lock_cancel`; `ZKRS_RC_SESSION_EXPIRED` when the session is lost meanwhile;
+ * `ZKRS_RC_CLOSED`/`ZKRS_RC_CLOSING` when the client closes; `ZKRS_RC_BAD_ARGUMENTS` when this lock
+ * is already held (locks are not re-entrant). Whatever the failure, no contender node is left behind.
+ * `ephemeral` false makes the contender persistent (it outlives the session; kazoo's option).
+ */
+zkrs_rc zkrs_lock_acquire(struct zkrs_lock *lock, int32_t timeout_ms, bool ephemeral);
+
+/**
+ * Releases the lock (deletes its contender node, retrying through connection loss). `*released_out`
+ * (may be NULL) is true if this lock was held and not lost; releasing a lock not held is OK.
+ */
+zkrs_rc zkrs_lock_release(struct zkrs_lock *lock, bool *released_out);
+
+/**
+ * Makes a `zkrs_lock_acquire` in progress on another thread return `ZKRS_RC_CANCELLED`. An acquire
+ * that starts later is not affected.
+ */
+zkrs_rc zkrs_lock_cancel(struct zkrs_lock *lock);
+
+/**
+ * Whether this lock is held now: false before acquire, after release, and once it is lost (session
+ * ended, or its node deleted by someone else). False for NULL.
+ */
+bool zkrs_lock_is_held(const struct zkrs_lock *lock);
+
+/**
+ * The contenders' identifiers in queue order in `*out` (for exclusive and write locks the first
+ * holds the lock); free it with `zkrs_string_list_free`. Empty if the lock node does not exist.
+ */
+zkrs_rc zkrs_lock_contenders(struct zkrs_lock *lock, struct zkrs_string_list **out);
+
+/**
+ * Sets the function told when the held lock is lost (`fn` NULL: none). It runs on the client's event
+ * thread (or inside `zkrs_client_dispatch`), at most once per loss, never after `zkrs_lock_free`
+ * returns. The previous registration's `free_userdata` (may be NULL) runs now, or right after its
+ * running call; the last one's when the lock is freed.
+ */
+zkrs_rc zkrs_lock_set_lost_callback(struct zkrs_lock *lock, zkrs_lost_fn callback, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * Releases the lock object; a held lock is released first (its node deleted in the background).
+ * NULL does nothing. When it returns, the lost callback does not run again and its free_userdata has
+ * run. In a forked child it only gives up the memory's ownership and touches nothing.
+ */
+void zkrs_lock_free(struct zkrs_lock *lock);
 
 /**
  * Sends zkrs's log lines (of every client, process-wide) to `fn` instead of stderr; NULL `fn` sends
@@ -2021,8 +2216,8 @@ zkrs_rc zkrs_partitioner_release_set(struct zkrs_partitioner *partitioner);
 zkrs_rc zkrs_partitioner_finish(struct zkrs_partitioner *partitioner);
 
 /**
- * Stops and releases a partitioner: its items are released and it leaves the party in the
- * background. Once this returns the partition function is not called again (called from the
+ * Stops and releases a partitioner: its items are released and it leaves the party (as
+ * `zkrs_partitioner_finish`). Once this returns the partition function is not called again (called from the
  * partition function itself, the running call is the last); `free_userdata` runs on the
  * partitioner's thread when that thread ends. NULL does nothing.
  */
@@ -2094,7 +2289,8 @@ zkrs_rc zkrs_queue_put_all(struct zkrs_queue *q, const uint8_t *const *values, c
  * Takes the first entry, waiting up to `timeout_ms` for one (-1: no limit; 0: do not wait), and puts
  * its value in `*data_out` (release it with `zkrs_buf_free`). A plain queue removes the entry; a locking
  * queue locks it until `zkrs_queue_consume` or `zkrs_queue_release` and, while it holds one, returns that
- * same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time; `ZKRS_RC_CLOSED` when the client was
+ * same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time (while the connection is down: after
+ * the timeout, but at least 1 s, which the server calls are given); `ZKRS_RC_CLOSED` when the client was
  * closed meanwhile; `ZKRS_RC_SESSION_EXPIRED` when the session ended meanwhile;
  * `ZKRS_RC_WOULD_DEADLOCK` when called with a non-zero timeout from a callback of the same client on an
  * empty queue (the watch that would end the wait runs on that thread).
@@ -2199,6 +2395,53 @@ zkrs_rc zkrs_retry_call(const struct zkrs_retry *r, struct zkrs_client *c, zkrs_
  * Releases a policy. NULL does nothing.
  */
 void zkrs_retry_free(struct zkrs_retry *r);
+
+/**
+ * Creates a semaphore with `max_leases` leases on `path` in `*out`; `identifier` (NULL: empty) is the
+ * data of this holder's lease node. The limit is stored in `<path>` by whoever creates it; a
+ * different stored number makes `zkrs_semaphore_acquire` fail with `ZKRS_RC_BAD_ARGUMENTS`.
+ */
+zkrs_rc zkrs_semaphore_new(struct zkrs_client *c, const char *path, const char *identifier, uint32_t max_leases, struct zkrs_semaphore **out);
+
+/**
+ * Acquires a lease, waiting up to `timeout_ms`. `ZKRS_RC_OK` when held (also when already held);
+ * `ZKRS_RC_TIMEOUT` when none was free in time (with 0: at once); `ZKRS_RC_CANCELLED`,
+ * `ZKRS_RC_SESSION_EXPIRED`, `ZKRS_RC_CLOSED` as for locks. No lease is left behind by a failure.
+ */
+zkrs_rc zkrs_semaphore_acquire(struct zkrs_semaphore *sem, int32_t timeout_ms);
+
+/**
+ * Releases the lease. `*released_out` (may be NULL) is true if one was held and not lost.
+ */
+zkrs_rc zkrs_semaphore_release(struct zkrs_semaphore *sem, bool *released_out);
+
+/**
+ * Makes a `zkrs_semaphore_acquire` in progress return `ZKRS_RC_CANCELLED`.
+ */
+zkrs_rc zkrs_semaphore_cancel(struct zkrs_semaphore *sem);
+
+/**
+ * Whether this semaphore holds a lease now (false once lost). False for NULL.
+ */
+bool zkrs_semaphore_is_held(const struct zkrs_semaphore *sem);
+
+/**
+ * The identifiers of the lease holders (in no particular order) in `*out`; free it with
+ * `zkrs_string_list_free`.
+ */
+zkrs_rc zkrs_semaphore_lease_holders(struct zkrs_semaphore *sem, struct zkrs_string_list **out);
+
+/**
+ * Sets the function told when a held lease is lost; the rules of `zkrs_lock_set_lost_callback`.
+ */
+zkrs_rc zkrs_semaphore_set_lost_callback(struct zkrs_semaphore *sem, zkrs_lost_fn callback, void *userdata, zkrs_free_fn free_userdata);
+
+/**
+ * Releases the semaphore object; a held lease is released first. NULL does nothing. When it returns
+ * the lost callback does not run again and its free_userdata has run. In a forked child it touches
+ * nothing.
+ */
+void zkrs_semaphore_free(struct zkrs_semaphore *sem);
 
 /**
  * The number of entries (0 if `l` is NULL).

@@ -405,6 +405,11 @@ fn c_recipe_partitioner() {
 }
 
 #[test]
+fn c_recipe_lease() {
+    run_c_test("recipe_lease", false);
+}
+
+#[test]
 fn examples_async() {
     let hosts = server().connect_string();
     let mut spec = Spec::new(&hosts);
@@ -490,4 +495,28 @@ fn sanitizers_catch_leaks_and_overflows() {
             );
         }
     }
+}
+
+#[test]
+fn c_recipe_lock() {
+    run_c_test("recipe_lock", true);
+}
+
+#[test]
+fn examples_lock() {
+    let hosts = server().connect_string();
+    let mut spec = Spec::new(&hosts);
+    spec.args.extend(["4".into(), "3".into()]);
+    let outs = run_all_modes(&example("lock"), "OK", &spec);
+    assert!(outs[0].contains("12 critical sections, at most 1 holder(s) at once"), "{}", outs[0]);
+}
+
+#[test]
+fn examples_election() {
+    let hosts = server().connect_string();
+    let mut spec = Spec::new(&hosts);
+    spec.args.push("4".into());
+    let outs = run_all_modes(&example("election"), "OK", &spec);
+    assert!(outs[0].contains("4 terms, at most 1 leader(s) at once"), "{}", outs[0]);
+    assert_eq!(outs[0].matches(" leads (").count(), 4, "{}", outs[0]);
 }

@@ -162,3 +162,36 @@ fn kazoo_and_zkrs_enter_and_leave_a_double_barrier_together() {
     a.close().unwrap();
     b.close().unwrap();
 }
+
+#[test]
+fn kazoo_and_zkrs_partition_a_set_between_them() {
+    use zkrs::recipe::partitioner::{PartitionState, PartitionerOptions, SetPartitioner};
+    let path = unique("interop-partitioner");
+    let zk = connect();
+    let mut py = kazoo();
+    let items = ["a", "b", "c", "d"];
+    py.say(&format!("partitioner {path} kz start {}", items.join(" ")));
+    py.expect("ACQUIRED a,b,c,d", WAIT * 2);
+    let options = PartitionerOptions {
+        identifier: Some("rs".into()),
+        time_boundary: Duration::from_millis(200),
+        max_reaction_time: Duration::from_millis(200),
+        partition_fn: None,
+    };
+    let rs = SetPartitioner::new(&zk, &path, &items, options).unwrap();
+    // kazoo sees the new member, releases and divides again; zkrs waits for kazoo's locks meanwhile.
+    py.say(&format!("partitioner {path} kz redivide"));
+    py.expect("ACQUIRED a,c", WAIT * 2);
+    assert_eq!(rs.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
+    assert_eq!(rs.acquired_items(), vec!["b".to_string(), "d".to_string()]);
+    // kazoo leaves: zkrs releases and takes everything.
+    let (_, since) = rs.state_and_id();
+    assert_eq!(ask(&mut py, &format!("partitioner {path} kz finish")), "FINISHED");
+    assert_eq!(rs.wait_for_change(since, Some(WAIT)).unwrap().0, PartitionState::Release);
+    rs.release_set().unwrap();
+    assert_eq!(rs.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
+    assert_eq!(rs.acquired_items(), vec!["a", "b", "c", "d"]);
+    py.finish(WAIT);
+    drop(rs);
+    zk.close().unwrap();
+}

@@ -124,3 +124,75 @@ fn locking_queue_entries_locked_by_one_side_are_skipped_by_the_other() {
     py.finish(WAIT);
     zk.close().unwrap();
 }
+
+// ---- leases --------------------------------------------------------------------------------------------
+
+mod lease {
+    use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+    use zkrs::recipe::lease::{MultiNonBlockingLease, NonBlockingLease};
+
+    fn kazoo() -> Kazoo {
+        let py = Kazoo::start("lease_peer", &hosts(), &[]);
+        py.expect("READY", WAIT);
+        py
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn zkrs_lease(zk: &zkrs::Client, path: &str, secs: u64, id: &str, now: u64) -> bool {
+        NonBlockingLease::with_clock(zk, path, Duration::from_secs(secs), Some(id), &|| at(now)).unwrap().obtained()
+    }
+
+    #[test]
+    fn a_lease_held_by_kazoo_is_refused_to_zkrs_and_the_reverse() {
+        let path = unique("ilease");
+        let zk = connect();
+        let mut py = kazoo();
+        ask(&mut py, &format!("lease {path} 10 kazoo.host 1000"), "OBTAINED");
+        assert!(!zkrs_lease(&zk, &path, 10, "zkrs.host", 1005), "kazoo holds it until 1010");
+        assert!(zkrs_lease(&zk, &path, 10, "zkrs.host", 1011), "kazoo's time is over");
+        ask(&mut py, &format!("lease {path} 10 kazoo.host 1015"), "REFUSED");
+        assert!(zkrs_lease(&zk, &path, 10, "zkrs.host", 1018), "zkrs renews its own");
+        ask(&mut py, &format!("lease {path} 10 kazoo.host 1025"), "REFUSED");
+        ask(&mut py, &format!("lease {path} 10 kazoo.host 1029"), "OBTAINED");
+        // The same identifier renews across the two libraries.
+        assert!(zkrs_lease(&zk, &path, 10, "kazoo.host", 1030));
+        ask(&mut py, &format!("lease {path} 10 zkrs.host 1035"), "REFUSED");
+        py.finish(WAIT);
+        zk.close().unwrap();
+    }
+
+    #[test]
+    fn real_clocks_agree_on_utc() {
+        let path = unique("ilease-real");
+        let zk = connect();
+        let mut py = kazoo();
+        ask(&mut py, &format!("lease {path} 60 kazoo.host real"), "OBTAINED");
+        assert!(!NonBlockingLease::new(&zk, &path, Duration::from_secs(60), Some("zkrs.host")).unwrap().obtained());
+        let other = unique("ilease-real2");
+        assert!(NonBlockingLease::new(&zk, &other, Duration::from_secs(60), Some("zkrs.host")).unwrap().obtained());
+        ask(&mut py, &format!("lease {other} 60 kazoo.host real"), "REFUSED");
+        py.finish(WAIT);
+        zk.close().unwrap();
+    }
+
+    #[test]
+    fn multi_leases_are_shared_between_kazoo_and_zkrs() {
+        let path = unique("imlease");
+        let zk = connect();
+        let mut py = kazoo();
+        ask(&mut py, &format!("multi 2 {path} 10 kazoo.a 1000"), "OBTAINED");
+        let b = MultiNonBlockingLease::with_clock(&zk, 2, &path, Duration::from_secs(10), Some("zkrs.b"), &|| at(1002))
+            .unwrap();
+        assert_eq!(b.lease_path(), Some(format!("{path}/1").as_str()), "kazoo holds {path}/0");
+        ask(&mut py, &format!("multi 2 {path} 10 kazoo.c 1004"), "REFUSED");
+        let c = MultiNonBlockingLease::with_clock(&zk, 2, &path, Duration::from_secs(10), Some("zkrs.c"), &|| at(1011))
+            .unwrap();
+        assert_eq!(c.lease_path(), Some(format!("{path}/0").as_str()), "kazoo.a's time is over");
+        py.finish(WAIT);
+        zk.close().unwrap();
+    }
+}

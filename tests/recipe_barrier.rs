@@ -310,3 +310,61 @@ fn session_loss_ends_a_blocked_enter_and_leave() {
     zk.close().unwrap();
     admin.close().unwrap();
 }
+
+#[test]
+fn timeouts_hold_while_the_connection_is_down() {
+    let root = unique("barrier-suspended");
+    let admin = connect();
+    admin.ensure_path(&root).unwrap();
+    let (proxy, zk) = proxied_client(&root);
+    let b = Barrier::new(&zk, "/gate").unwrap();
+    b.create().unwrap();
+    // This member gets its node in, then the connection goes while it waits for a second member.
+    let m = Arc::new(DoubleBarrier::new(&zk, "/double", 2, None).unwrap());
+    let (etx, erx) = channel();
+    let m2 = m.clone();
+    std::thread::spawn(move || etx.send(m2.enter(Some(Duration::from_millis(1500)))).unwrap());
+    let double = format!("{root}/double");
+    eventually("the member node is in", || admin.get_children(&double, None).is_ok_and(|(c, _)| c.len() == 1));
+    proxy.set_refuse(true);
+    proxy.drop_connections();
+    eventually("the client notices the cut", || zk.state() == zkrs::State::Connecting);
+    let started = Instant::now();
+    assert!(!b.wait(Some(Duration::from_millis(300))).unwrap());
+    assert!(started.elapsed() < Duration::from_secs(3), "the wait's timeout held: {:?}", started.elapsed());
+    assert!(matches!(erx.recv_timeout(Duration::from_secs(5)).unwrap(), Err(Error::Timeout(_))));
+    assert!(!m.participating());
+    assert_eq!(admin.get_children(&double, None).unwrap().0.len(), 1, "the session lives, so does the node");
+    // Back within the session: the node of the failed enter is removed, and a wait sees a removal.
+    proxy.set_refuse(false);
+    let (tx, rx) = channel();
+    std::thread::spawn(move || tx.send(b.wait(Some(WAIT))).unwrap());
+    eventually("reconnected", || zk.state() == zkrs::State::Connected);
+    eventually("no member left behind", || admin.get_children(&double, None).unwrap().0.is_empty());
+    admin.delete(&format!("{root}/gate"), -1).unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), Ok(true));
+    zk.close().unwrap();
+    admin.close().unwrap();
+}
+
+#[test]
+fn in_poll_mode_a_wait_ends_while_another_thread_dispatches() {
+    let root = unique("barrier-poll");
+    let admin = connect();
+    admin.ensure_path(&root).unwrap();
+    let mut cfg = Config::new(&format!("{}{root}", hosts()));
+    cfg.dispatch = zkrs::DispatchMode::Poll;
+    let zk = connect_with(cfg);
+    let dispatcher = zk.clone();
+    let pump = std::thread::spawn(move || while dispatcher.dispatch(Duration::from_millis(50)).is_ok() {});
+    let b = Barrier::new(&zk, "/gate").unwrap();
+    b.create().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || tx.send(b.wait(Some(WAIT))).unwrap());
+    std::thread::sleep(Duration::from_millis(200));
+    admin.delete(&format!("{root}/gate"), -1).unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), Ok(true));
+    zk.close().unwrap();
+    pump.join().unwrap();
+    admin.close().unwrap();
+}

@@ -154,3 +154,30 @@ fn concurrent_changes_from_several_clients_all_count() {
     }
     admin.close().unwrap();
 }
+
+#[test]
+fn a_change_made_while_disconnected_completes_after_the_reconnect() {
+    use std::time::Duration;
+    use zkrs_testserver::Proxy;
+    let root = unique("counter-reconnect");
+    let admin = connect();
+    admin.ensure_path(&root).unwrap();
+    let proxy = Proxy::start(format!("127.0.0.1:{}", server().port()).parse().unwrap()).unwrap();
+    let mut cfg = zkrs::Config::new(&format!("{}{root}", proxy.connect_string()));
+    cfg.session_timeout = Duration::from_secs(6);
+    let zk = connect_with(cfg);
+    let c = Arc::new(Counter::new(&zk, "/n", CounterKind::Int).unwrap());
+    c.add(Int(1)).unwrap();
+    proxy.set_refuse(true);
+    proxy.drop_connections();
+    let c2 = c.clone();
+    let t = std::thread::spawn(move || c2.add(Int(2)));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!t.is_finished(), "nothing can be written while the connection is down");
+    proxy.set_refuse(false);
+    assert_eq!(t.join().unwrap().unwrap(), Change { pre: Int(1), post: Int(3) });
+    assert_eq!(stored(&admin, &format!("{root}/n")), b"3");
+    zk.close().unwrap();
+    assert_eq!(c.add(Int(1)), Err(Error::Closed));
+    admin.close().unwrap();
+}

@@ -497,3 +497,56 @@ fn twenty_threads_in_four_clients_never_share_the_lock_while_connections_drop() 
     let admin = connect();
     eventually("no contender left", || admin.get_children(&path, None).unwrap().0.is_empty());
 }
+
+#[test]
+fn dropping_a_held_lock_releases_it_persistent_contenders_too() {
+    let zk = connect();
+    let path = unique("lock-drop");
+    let waiter = Lock::new(&zk, &path, "waiter").unwrap();
+    for ephemeral in [true, false] {
+        let lock = Lock::new(&zk, &path, "dropped").unwrap();
+        assert!(lock.acquire(true, None, ephemeral).unwrap());
+        drop(lock);
+        assert!(waiter.acquire(true, Some(WAIT), true).unwrap(), "ephemeral={ephemeral}");
+        waiter.release().unwrap();
+    }
+    assert!(zk.get_children(&path, None).unwrap().0.is_empty());
+}
+
+#[test]
+fn in_poll_mode_a_waiter_is_served_by_a_dispatching_thread_and_callbacks_cannot_block_on_it() {
+    let mut cfg = Config::new(&hosts());
+    cfg.dispatch = DispatchMode::Poll;
+    let polled = connect_with(cfg);
+    let zk = connect();
+    let path = unique("lock-poll");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (p, s) = (polled.clone(), stop.clone());
+    let dispatcher = std::thread::spawn(move || {
+        while !s.load(Ordering::SeqCst) {
+            let _ = p.dispatch(Duration::from_millis(20));
+        }
+    });
+    let holder = Lock::new(&zk, &path, "holder").unwrap();
+    assert!(holder.acquire(true, None, true).unwrap());
+    let waiter = Arc::new(Lock::new(&polled, &path, "waiter").unwrap());
+    let w = waiter.clone();
+    let waiting = std::thread::spawn(move || w.acquire(true, Some(WAIT), true));
+    contenders_become(&holder, &["holder", "waiter"]);
+    holder.release().unwrap();
+    assert!(waiting.join().unwrap().unwrap());
+    waiter.release().unwrap();
+
+    // A blocking acquire inside a callback of its own client is refused, not a hang.
+    let (tx, rx) = channel();
+    let inner = Lock::new(&polled, &path, "inner").unwrap();
+    polled
+        .exists_async(&path, None, move |_| {
+            let r = inner.acquire(true, Some(WAIT), true);
+            tx.send(r).unwrap();
+        })
+        .unwrap();
+    assert!(matches!(rx.recv_timeout(WAIT).unwrap(), Err(Error::WouldDeadlock(_))));
+    stop.store(true, Ordering::SeqCst);
+    dispatcher.join().unwrap();
+}

@@ -457,3 +457,25 @@ fn a_get_that_would_wait_inside_a_callback_is_refused() {
     assert_eq!((qz, lqz), (Ok(None), Ok(None)), "a zero timeout only looks");
     zk.close().unwrap();
 }
+
+#[test]
+fn a_get_returns_on_time_while_the_connection_is_down() {
+    let p = proxied();
+    let path = unique("q-cut");
+    let q = Queue::new(&p.zk, &path).unwrap();
+    let lq = LockingQueue::new(&p.zk, &format!("{path}-locking")).unwrap();
+    assert_eq!(q.get(Some(Duration::ZERO)).unwrap(), None);
+    assert_eq!(lq.get(Some(Duration::ZERO)).unwrap(), None);
+    p.proxy.set_refuse(true);
+    p.proxy.drop_connections();
+    eventually("the client noticed", || p.zk.state() == State::Connecting);
+    let started = Instant::now();
+    assert_eq!(q.get(Some(Duration::from_millis(200))).unwrap(), None);
+    assert_eq!(lq.get(Some(Duration::from_millis(200))).unwrap(), None);
+    assert!(started.elapsed() < Duration::from_secs(4), "waited {:?} for a connection", started.elapsed());
+    p.proxy.set_refuse(false);
+    eventually("reconnected", || p.zk.state() == State::Connected);
+    q.put(b"back", P).unwrap();
+    assert_eq!(q.get(LONG).unwrap(), got(b"back"));
+    p.zk.close().unwrap();
+}

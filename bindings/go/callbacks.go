@@ -168,12 +168,16 @@ func gozkReadResults(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char, results *C
 	complete(ud, r)
 }
 
+// releaser is the userdata of a long-lived registration: told once, by free_userdata, that zkrs will
+// not call it again.
+type releaser interface{ released() }
+
 // eventSink receives the events of a watch or the changes of a state listener, on the zkrs event
 // thread; it must not block.
 type eventSink interface {
+	releaser
 	watchEvent(Event)
 	stateEvent(StateEvent)
-	released()
 }
 
 //export gozkWatchFired
@@ -191,6 +195,45 @@ func gozkStateChanged(ud unsafe.Pointer, ev *C.zkrs_state_event) {
 //export gozkRelease
 func gozkRelease(ud unsafe.Pointer) {
 	h := cgo.Handle(uintptr(ud))
-	h.Value().(eventSink).released()
+	h.Value().(releaser).released()
 	deleteHandle(h)
+}
+
+func goEvent(ev *C.zkrs_watch_event) *Event {
+	if ev == nil {
+		return nil
+	}
+	return &Event{Type: EventType(ev._type), State: State(ev.state), Path: C.GoString(ev.path)}
+}
+
+//export gozkDataWatch
+func gozkDataWatch(ud unsafe.Pointer, data *C.uint8_t, n C.size_t, stat *C.zkrs_stat, ev *C.zkrs_watch_event) C.bool {
+	var d []byte
+	if stat != nil {
+		d = C.GoBytes(unsafe.Pointer(data), C.int(n))
+	}
+	return C.bool(cgo.Handle(uintptr(ud)).Value().(*watcherSink).dataChanged(d, goStat(stat), goEvent(ev)))
+}
+
+//export gozkChildrenWatch
+func gozkChildrenWatch(ud unsafe.Pointer, list *C.zkrs_string_list, ev *C.zkrs_watch_event) C.bool {
+	return C.bool(cgo.Handle(uintptr(ud)).Value().(*watcherSink).childrenChanged(goStrings(list), goEvent(ev)))
+}
+
+//export gozkTreeEvent
+func gozkTreeEvent(ud unsafe.Pointer, ev *C.zkrs_tree_event) {
+	e := TreeEvent{Type: TreeEventType(ev._type), Stat: goStat(ev.stat)}
+	if ev.path != nil {
+		e.Path = C.GoString(ev.path)
+	}
+	if ev.len > 0 {
+		e.Data = C.GoBytes(unsafe.Pointer(ev.data), C.int(ev.len))
+	}
+	cgo.Handle(uintptr(ud)).Value().(*treeSink).event(e)
+}
+
+//export gozkTreeFault
+func gozkTreeFault(ud unsafe.Pointer, rc C.zkrs_rc, detail *C.char) {
+	err := codeError("tree cache", "", rc, C.GoString(detail))
+	cgo.Handle(uintptr(ud)).Value().(*treeSink).fault(err)
 }

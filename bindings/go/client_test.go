@@ -569,11 +569,20 @@ func TestHandlesAreReleased(t *testing.T) {
 	must(t, err, "listener")
 	_, err = c.AddWatch(ctx, root, zkrs.WatchPersistent, func(zkrs.Event) {})
 	must(t, err, "add watch")
-	if zkrs.LiveHandles()-before != 3 {
-		t.Fatalf("%d live handles while 3 registrations are active", zkrs.LiveHandles()-before)
+	_, err = c.DataWatch(root, func([]byte, *zkrs.Stat, *zkrs.Event) bool { return true })
+	must(t, err, "data watch")
+	_, err = c.ChildrenWatch(root, nil, func([]string, *zkrs.Event) bool { return true })
+	must(t, err, "children watch")
+	tc, err := c.NewTreeCache(root)
+	must(t, err, "tree cache")
+	must(t, tc.Listen(func(zkrs.TreeEvent) {}), "tree listener")
+	if zkrs.LiveHandles()-before != 6 {
+		t.Fatalf("%d live handles while 6 registrations are active", zkrs.LiveHandles()-before)
 	}
-	must(t, c.Delete(ctx, root, zkrs.AnyVersion), "delete")
+	tc.Close()
 	must(t, c.Close(), "close")
+	cleanup := connect(t)
+	must(t, cleanup.Delete(ctx, root, zkrs.AnyVersion), "delete")
 	eventually(t, "all handles released", func() bool { return zkrs.LiveHandles() == before })
 }
 

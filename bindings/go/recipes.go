@@ -16,33 +16,68 @@ import (
 // The recipes are kazoo's, on kazoo's node layout, so Go, Python and C processes can share them. Their C
 // functions are synchronous (they run no callbacks): a call that waits, such as Queue.Get, holds its
 // OS thread for as long as it waits, up to its timeout, and returns early with ErrClosed when the
-// client is closed. Every recipe object may be used from many goroutines at once; Close releases it
-// (after the calls in flight) and is also done by a finalizer.
+// client is closed. Every recipe object may be used from many goroutines at once. Close releases it
+// once the calls in flight have returned (a waiting Queue.Get or Barrier.Wait up to its timeout; a
+// waiting lock acquire or election is cancelled); calls after it fail with ErrClosed. The objects of
+// this file are also closed by a finalizer.
 
-// recipe guards one C recipe object: calls hold mu for reading, Close takes it for writing to free.
+// recipe guards one C recipe object: calls count themselves in active; Close marks it closing (later
+// calls fail with ErrClosed instead of waiting, so a call nested in another never deadlocks), lets
+// cancel end a wait in progress, waits until no call is active and frees it.
 type recipe struct {
-	mu   sync.RWMutex
-	ptr  unsafe.Pointer
-	free func(unsafe.Pointer)
-	name string
+	mu      sync.Mutex
+	idle    *sync.Cond // signalled when active drops to 0
+	active  int
+	closing bool
+	ptr     unsafe.Pointer
+	free    func(unsafe.Pointer)
+	name    string
+	q       *callbackQueue // the client's, for recipes with listeners
 }
 
 func (r *recipe) call(op string, f func(p unsafe.Pointer) C.zkrs_rc) error {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.ptr == nil {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
 		return &Error{Op: r.name + " " + op, Code: ErrClosed, Detail: r.name + " was closed"}
 	}
-	return callC(r.name+" "+op, "", func() C.zkrs_rc { return f(r.ptr) })
+	r.active++
+	p := r.ptr
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.active--
+		if r.active == 0 {
+			r.idle.Broadcast()
+		}
+		r.mu.Unlock()
+	}()
+	return callC(r.name+" "+op, "", func() C.zkrs_rc { return f(p) })
 }
 
-func (r *recipe) close() {
+func (r *recipe) close() { r.closeCancelling(nil) }
+
+// closeCancelling is close that first calls cancel (if not nil) to end a wait in progress, so that
+// Close does not wait for its timeout.
+func (r *recipe) closeCancelling(cancel func(p unsafe.Pointer) C.zkrs_rc) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ptr != nil {
-		r.free(r.ptr)
-		r.ptr = nil
+	if r.closing {
+		r.mu.Unlock()
+		return
 	}
+	r.closing = true
+	p := r.ptr
+	r.mu.Unlock()
+	if cancel != nil {
+		cancel(p) // p is freed below only, by this call
+	}
+	r.mu.Lock()
+	for r.active > 0 {
+		r.idle.Wait()
+	}
+	r.free(p)
+	r.ptr = nil
+	r.mu.Unlock()
 }
 
 // newRecipe makes the C object with create (under the client's lock, so the client handle is alive).
@@ -61,7 +96,9 @@ func (c *Client) newRecipe(name, path string, create func(p *C.zkrs_client, cpat
 	if err != nil {
 		return nil, err
 	}
-	return &recipe{ptr: ptr, free: free, name: name}, nil
+	r := &recipe{ptr: ptr, free: free, name: name}
+	r.idle = sync.NewCond(&r.mu)
+	return r, nil
 }
 
 // CounterKind is how a Counter stores its value.
@@ -350,3 +387,56 @@ func (m *Party) Participating() (bool, error) {
 
 // Close releases the member object (its node stays until it leaves or the session ends).
 func (m *Party) Close() { m.r.close() }
+
+// DoubleBarrier is a member of kazoo's DoubleBarrier: Enter blocks until numClients members are in,
+// Leave until all have left. One goroutine at a time should enter or leave with one member.
+type DoubleBarrier struct{ r *recipe }
+
+// NewDoubleBarrier makes a member of the double barrier at path for numClients members; identifier
+// ("" for kazoo's <hostname>-<pid>) is stored in the member's node.
+func (c *Client) NewDoubleBarrier(path string, numClients int, identifier string) (*DoubleBarrier, error) {
+	var cid *C.char
+	if identifier != "" {
+		var err error
+		if cid, err = cString("double barrier", path, identifier); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(cid))
+	}
+	r, err := c.newRecipe("double barrier", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		var out *C.zkrs_double_barrier
+		rc := C.zkrs_double_barrier_new(p, cpath, C.int32_t(numClients), cid, &out)
+		return unsafe.Pointer(out), rc
+	}, func(p unsafe.Pointer) { C.zkrs_double_barrier_free((*C.zkrs_double_barrier)(p)) })
+	if err != nil {
+		return nil, err
+	}
+	b := &DoubleBarrier{r}
+	runtime.SetFinalizer(b, (*DoubleBarrier).Close)
+	return b, nil
+}
+
+func dbp(p unsafe.Pointer) *C.zkrs_double_barrier { return (*C.zkrs_double_barrier)(p) }
+
+// Enter enters and waits up to timeout (negative: no limit) until every member is in; on failure
+// (ErrTimeout, ...) the member is out again.
+func (b *DoubleBarrier) Enter(timeout time.Duration) error {
+	return b.r.call("enter", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_double_barrier_enter(dbp(p), millis(timeout)) })
+}
+
+// Leave leaves and waits up to timeout until every member has left.
+func (b *DoubleBarrier) Leave(timeout time.Duration) error {
+	return b.r.call("leave", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_double_barrier_leave(dbp(p), millis(timeout)) })
+}
+
+// Participating tells whether the member is inside (entered, not left).
+func (b *DoubleBarrier) Participating() (bool, error) {
+	var ok C.bool
+	err := b.r.call("participating", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_double_barrier_participating(dbp(p), &ok)
+	})
+	return bool(ok), err
+}
+
+// Close releases the member object.
+func (b *DoubleBarrier) Close() { b.r.close() }

@@ -332,3 +332,55 @@ func TestParty(t *testing.T) {
 	}
 	must(t, c.DeleteRecursive(ctx(t), root), "cleanup")
 }
+
+func TestDoubleBarrier(t *testing.T) {
+	root := unique("dbarrier")
+	const members = 3
+	clients := []*zkrs.Client{connect(t), connect(t), connect(t)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*members)
+	entered := make(chan int, members)
+	for i, c := range clients {
+		b, err := c.NewDoubleBarrier(root, members, "m"+strconv.Itoa(i))
+		must(t, err, "new double barrier")
+		defer b.Close()
+		wg.Add(1)
+		go func(i int, b *zkrs.DoubleBarrier) {
+			defer wg.Done()
+			if err := b.Enter(wait); err != nil {
+				errs <- err
+				return
+			}
+			if ok, err := b.Participating(); err != nil || !ok {
+				errs <- errors.New("not participating after enter")
+			}
+			entered <- i
+			if err := b.Leave(wait); err != nil {
+				errs <- err
+			}
+		}(i, b)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(entered) != members {
+		t.Fatalf("%d members entered", len(entered))
+	}
+	// Alone, a member of a barrier for two cannot get in.
+	lone, err := clients[0].NewDoubleBarrier(root+"-2", 2, "")
+	must(t, err, "new double barrier")
+	defer lone.Close()
+	if err := lone.Enter(200 * time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("enter alone: %v", err)
+	}
+	if ok, _ := lone.Participating(); ok {
+		t.Fatal("participating after a failed enter")
+	}
+	if _, err := clients[0].NewDoubleBarrier(root, 0, ""); !errors.Is(err, zkrs.ErrBadArguments) {
+		t.Fatalf("zero members: %v", err)
+	}
+	clients[0].DeleteRecursive(ctx(t), root)
+	clients[0].DeleteRecursive(ctx(t), root+"-2")
+}

@@ -114,3 +114,21 @@ zkrs_rc gozk_add_state_listener(zkrs_client *c, uintptr_t listener, uint64_t *id
     return zkrs_client_add_state_listener(c, (zkrs_state_fn)gozkStateChanged, UD(listener),
                                           (zkrs_free_fn)gozkRelease, id_out);
 }
+
+zkrs_rc gozk_data_watch_new(zkrs_client *c, const char *path, uintptr_t h, zkrs_data_watch **out) {
+    return zkrs_data_watch_new(c, path, (zkrs_data_watch_fn)gozkDataWatch, UD(h), (zkrs_free_fn)gozkRelease, out);
+}
+
+zkrs_rc gozk_children_watch_new(zkrs_client *c, const char *path, bool allow_session_lost, bool send_event,
+                                uintptr_t h, zkrs_children_watch **out) {
+    return zkrs_children_watch_new(c, path, allow_session_lost, send_event, (zkrs_children_watch_fn)gozkChildrenWatch,
+                                   UD(h), (zkrs_free_fn)gozkRelease, out);
+}
+
+zkrs_rc gozk_tree_cache_listen(zkrs_tree_cache *t, uintptr_t h) {
+    return zkrs_tree_cache_listen(t, (zkrs_tree_event_fn)gozkTreeEvent, UD(h), (zkrs_free_fn)gozkRelease);
+}
+
+zkrs_rc gozk_tree_cache_listen_fault(zkrs_tree_cache *t, uintptr_t h) {
+    return zkrs_tree_cache_listen_fault(t, (zkrs_tree_fault_fn)gozkTreeFault, UD(h), (zkrs_free_fn)gozkRelease);
+}

@@ -34,5 +34,10 @@ zkrs_rc gozk_check_watches(zkrs_client *c, const char *path, int32_t kind, uintp
 zkrs_rc gozk_add_watch(zkrs_client *c, const char *path, int32_t mode, uintptr_t listener, uintptr_t h,
                        zkrs_watch **watch_out);
 zkrs_rc gozk_add_state_listener(zkrs_client *c, uintptr_t listener, uint64_t *id_out);
+zkrs_rc gozk_data_watch_new(zkrs_client *c, const char *path, uintptr_t h, zkrs_data_watch **out);
+zkrs_rc gozk_children_watch_new(zkrs_client *c, const char *path, bool allow_session_lost, bool send_event,
+                                uintptr_t h, zkrs_children_watch **out);
+zkrs_rc gozk_tree_cache_listen(zkrs_tree_cache *t, uintptr_t h);
+zkrs_rc gozk_tree_cache_listen_fault(zkrs_tree_cache *t, uintptr_t h);
 
 #endif

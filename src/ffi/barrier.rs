@@ -89,7 +89,8 @@ pub unsafe extern "C" fn zkrs_barrier_remove(barrier: *mut zkrs_barrier, removed
 /// only look). `ZKRS_RC_OK` once it is gone (at once if it is not in place), `ZKRS_RC_TIMEOUT` if it
 /// is still in place at the timeout, `ZKRS_RC_CLOSED` when the client is closed meanwhile,
 /// `ZKRS_RC_SESSION_EXPIRED` when the session is lost, `ZKRS_RC_WOULD_DEADLOCK` inside a callback of
-/// the client (the watch that ends the wait could not run).
+/// the client (the watch that ends the wait could not run). With `dispatch=poll`, another thread must
+/// be calling `zkrs_client_dispatch` meanwhile (the same holds for the double barrier's calls).
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_barrier_wait(barrier: *mut zkrs_barrier, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {

@@ -40,7 +40,9 @@ pub type zkrs_partition_fn = Option<
 
 /// A SetPartitioner (kazoo's): the set is divided among the members of the party `<path>/party`; the
 /// holder of item `x` holds the lock `<path>/locks/<x>`. Created by `zkrs_partitioner_new`, released
-/// by `zkrs_partitioner_free` (before or after its client). May be used from any thread.
+/// by `zkrs_partitioner_free` (before or after its client; once the client is closed the waits,
+/// `_release_set` and `_finish` return `ZKRS_RC_CLOSED`, the state is FAILURE). May be used from any
+/// thread.
 pub struct zkrs_partitioner {
     _client: Arc<Handle>,
     partitioner: SetPartitioner,
@@ -48,6 +50,13 @@ pub struct zkrs_partitioner {
 
 unsafe fn partitioner_arg<'a>(p: *mut zkrs_partitioner) -> Result<&'a zkrs_partitioner, zkrs_rc> {
     p.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `partitioner` is NULL"))
+}
+
+/// As [`partitioner_arg`], for the calls that need the client: `ZKRS_RC_CLOSED` once it is closed.
+unsafe fn live_partitioner_arg<'a>(p: *mut zkrs_partitioner) -> Result<&'a zkrs_partitioner, zkrs_rc> {
+    let p = partitioner_arg(p)?;
+    p._client.usable()?;
+    Ok(p)
 }
 
 fn state_code(s: PartitionState) -> i32 {
@@ -175,7 +184,7 @@ pub unsafe extern "C" fn zkrs_partitioner_wait_for_acquire(
     state_out: *mut i32,
 ) -> zkrs_rc {
     ffi_guard! {
-        let p = try_arg!(partitioner_arg(partitioner));
+        let p = try_arg!(live_partitioner_arg(partitioner));
         match p.partitioner.wait_for_acquire(wait_limit(timeout_ms)) {
             Ok(state) => {
                 if !state_out.is_null() {
@@ -202,7 +211,7 @@ pub unsafe extern "C" fn zkrs_partitioner_wait_for_change(
     state_id_out: *mut u64,
 ) -> zkrs_rc {
     ffi_guard! {
-        let p = try_arg!(partitioner_arg(partitioner));
+        let p = try_arg!(live_partitioner_arg(partitioner));
         match p.partitioner.wait_for_change(seen_id, wait_limit(timeout_ms)) {
             Ok((state, id)) => {
                 if !state_out.is_null() {
@@ -239,7 +248,7 @@ pub unsafe extern "C" fn zkrs_partitioner_acquired_items(
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_partitioner_release_set(partitioner: *mut zkrs_partitioner) -> zkrs_rc {
     ffi_guard! {
-        let p = try_arg!(partitioner_arg(partitioner));
+        let p = try_arg!(live_partitioner_arg(partitioner));
         code_of(p.partitioner.release_set())
     }
 }
@@ -248,13 +257,13 @@ pub unsafe extern "C" fn zkrs_partitioner_release_set(partitioner: *mut zkrs_par
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_partitioner_finish(partitioner: *mut zkrs_partitioner) -> zkrs_rc {
     ffi_guard! {
-        let p = try_arg!(partitioner_arg(partitioner));
+        let p = try_arg!(live_partitioner_arg(partitioner));
         code_of(p.partitioner.finish())
     }
 }
 
-/// Stops and releases a partitioner: its items are released and it leaves the party in the
-/// background. Once this returns the partition function is not called again (called from the
+/// Stops and releases a partitioner: its items are released and it leaves the party (as
+/// `zkrs_partitioner_finish`). Once this returns the partition function is not called again (called from the
 /// partition function itself, the running call is the last); `free_userdata` runs on the
 /// partitioner's thread when that thread ends. NULL does nothing.
 #[no_mangle]

@@ -150,7 +150,8 @@ pub unsafe extern "C" fn zkrs_queue_put_all(
 /// Takes the first entry, waiting up to `timeout_ms` for one (-1: no limit; 0: do not wait), and puts
 /// its value in `*data_out` (release it with `zkrs_buf_free`). A plain queue removes the entry; a locking
 /// queue locks it until `zkrs_queue_consume` or `zkrs_queue_release` and, while it holds one, returns that
-/// same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time; `ZKRS_RC_CLOSED` when the client was
+/// same entry again. `ZKRS_RC_TIMEOUT` when no entry came in time (while the connection is down: after
+/// the timeout, but at least 1 s, which the server calls are given); `ZKRS_RC_CLOSED` when the client was
 /// closed meanwhile; `ZKRS_RC_SESSION_EXPIRED` when the session ended meanwhile;
 /// `ZKRS_RC_WOULD_DEADLOCK` when called with a non-zero timeout from a callback of the same client on an
 /// empty queue (the watch that would end the wait runs on that thread).

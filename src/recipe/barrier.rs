@@ -9,7 +9,8 @@
 //!
 //! Unlike kazoo, every wait here has a timeout and ends when the client closes ([`Error::Closed`]) or
 //! the session is lost ([`Error::SessionExpired`]); a barrier whose data changes, or a connection that
-//! drops and comes back, does not make a waiter miss the barrier's removal.
+//! drops and comes back, does not make a waiter miss the barrier's removal. The waits are ended by
+//! watches, so in the poll dispatch mode another thread must be calling [`Client::dispatch`].
 
 use super::{check_session, deadline_after, delete_until_gone, uuid_hex, StateWatch, WaitEnd, Wake};
 use crate::client::Client;
@@ -215,8 +216,20 @@ impl DoubleBarrier {
     /// Removes this member's node after a failure (nothing to do once the client is closed: the
     /// session and its ephemeral nodes are gone).
     fn clean_up(&self) {
-        if self.client.state() != State::Closed {
-            delete_until_gone(&self.client, &self.create_path());
+        match self.client.kazoo_state() {
+            _ if self.client.state() == State::Closed => {}
+            KazooState::Connected => delete_until_gone(&self.client, &self.create_path()),
+            // A delete now would wait in the queue for the reconnect, holding the caller past its
+            // timeout: it is done in the background instead.
+            _ => {
+                let (client, path) = (self.client.clone(), self.create_path());
+                let spawned = std::thread::Builder::new()
+                    .name("zkrs-barrier-cleanup".into())
+                    .spawn(move || delete_until_gone(&client, &path));
+                if let Err(e) = spawned {
+                    warn!("cannot start the cleanup of {}: {e}", self.create_path());
+                }
+            }
         }
     }
 
@@ -269,7 +282,7 @@ fn child_path(parent: &str, name: &str) -> String {
 }
 
 /// kazoo's default member identifier: `<hostname>-<pid>`.
-fn default_identifier() -> String {
+pub(crate) fn default_identifier() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most buf.len() bytes into buf.
     let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };

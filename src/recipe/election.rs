@@ -46,6 +46,16 @@ impl Election {
         Ok(leader())
     }
 
+    /// Runs `leader` only if this candidate is elected at once (no other candidate queued before it):
+    /// `Ok(None)` otherwise, leaving no candidate node behind.
+    pub fn try_run<R>(&self, leader: impl FnOnce() -> R) -> Result<Option<R>> {
+        if !self.lock.acquire(false, None, true)? {
+            return Ok(None);
+        }
+        let _leadership = Leadership(&self.lock);
+        Ok(Some(leader()))
+    }
+
     /// Ends a [`Election::run`] still waiting to be elected; a running leader function is not stopped.
     pub fn cancel(&self) {
         self.lock.cancel();

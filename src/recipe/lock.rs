@@ -119,6 +119,22 @@ impl Shared {
         (shared, listener)
     }
 
+    /// Ends the hold (for release or a new acquire). A loss nobody was told of yet (the session changed
+    /// before its state event reached the listener) is told now, on this thread, so the listener hears
+    /// of every loss exactly once.
+    pub fn take(&self, client: &Client) -> Option<Held> {
+        let mut held = self.held.lock().take()?;
+        let untold = !held.lost && !held.valid(client);
+        held.lost |= untold;
+        if untold {
+            let listener = self.on_lost.lock().clone();
+            if let Some(f) = listener {
+                f();
+            }
+        }
+        Some(held)
+    }
+
     /// Records `node` as held and watches it, so its deletion by someone else marks it lost.
     pub fn hold(self: &Arc<Self>, client: &Client, path: &str, node: String, session: i64, ephemeral: bool) {
         *self.held.lock() = Some(Held { node: node.clone(), session, ephemeral, lost: false });
@@ -246,7 +262,8 @@ impl Lock {
     }
 
     /// Sets (or with `None` clears) the function told when a held lock is lost. It runs once per loss on
-    /// the client's dispatcher; [`Lock::is_acquired`] is already false then.
+    /// the client's dispatcher; [`Lock::is_acquired`] is already false then. (When a release or a new
+    /// acquire notices a session change before the dispatcher delivered it, it runs on that thread.)
     pub fn set_lost_listener(&self, listener: Option<LostListener>) {
         *self.shared.on_lost.lock() = listener;
     }
@@ -325,11 +342,11 @@ impl Lock {
     /// Releases the lock: deletes the contender node (retrying through connection loss).
     /// `Ok(true)` if this object held the lock (and had not lost it), `Ok(false)` otherwise.
     pub fn release(&self) -> Result<bool> {
-        let held = self.shared.held.lock().take();
+        let held = self.shared.take(&self.client);
         let Some(held) = held else {
             return Ok(false);
         };
-        let still_held = held.valid(&self.client);
+        let still_held = !held.lost;
         delete_until_gone(&self.client, &self.child(&held.node));
         if self.client.state() == State::Closed && !held.ephemeral {
             return Err(Error::Closed);
@@ -377,8 +394,10 @@ impl Drop for Lock {
     fn drop(&mut self) {
         self.client.remove_state_listener(self.listener);
         if let Some(held) = self.shared.held.lock().take() {
-            if !held.lost || !held.ephemeral {
-                let _ = self.client.delete_async(&self.child(&held.node), -1, |_| {});
+            // Retried through connection loss on a thread of its own: a drop must not block, and a
+            // contender left behind would block everyone (for good, if it is persistent).
+            if (!held.lost || !held.ephemeral) && self.client.state() != State::Closed {
+                remove_in_background(self.client.clone(), self.child(&held.node));
             }
         }
     }

@@ -10,6 +10,7 @@
 
 pub mod barrier;
 pub mod counter;
+pub mod partitioner;
 pub mod party;
 pub mod queue;
 
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 pub(crate) mod bounded;
 pub mod election;
+pub mod lease;
 pub mod lock;
 pub mod semaphore;
 
@@ -213,5 +215,3 @@ pub use watchers::{
 
 mod tree_cache;
 pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};
-
-pub mod partitioner;

@@ -17,6 +17,7 @@
 //! itself missing from the party fails instead of hanging, and a lock won for an allocation that
 //! became stale is released at once.
 
+use super::barrier::default_identifier;
 use super::lock::Lock;
 use super::party::Party;
 use super::{deadline_after, ChildrenChanged, PatientChildrenWatch};
@@ -103,9 +104,8 @@ impl Default for PartitionerOptions {
 }
 
 /// kazoo's `SetPartitioner`. Created in `Allocating`; see the module documentation for the states.
-/// All methods may be called from any thread. Dropping it stops the partitioner: its locks are
-/// released and it leaves the party in the background, and the partition function is not called
-/// again once `drop` returns.
+/// All methods may be called from any thread. Dropping it finishes it: its locks are released and it
+/// leaves the party before `drop` returns, and the partition function is not called again.
 pub struct SetPartitioner {
     inner: Arc<Inner>,
 }
@@ -340,15 +340,21 @@ impl Drop for SetPartitioner {
                 inner.set_state(&mut st, PartitionState::Failure);
             }
         }
+        let on_worker = inner.worker.get() == Some(&std::thread::current().id());
         // From the partition function itself the running call is the last; elsewhere wait for it.
-        if inner.worker.get() == Some(&std::thread::current().id()) {
+        if on_worker {
             if let Some(mut open) = inner.callbacks_open.try_lock() {
                 *open = false;
             }
+            // The worker cleans up once the partition function returns.
         } else {
             *inner.callbacks_open.lock() = false;
+            // As finish: the locks go and this member leaves before drop returns. A lock the worker
+            // wins meanwhile is released by the worker, which sees Failure.
+            if let Err(e) = inner.clean_up() {
+                debug!("leaving the party {} failed: {e}", inner.party_path);
+            }
         }
-        // The worker sees Failure, releases the locks, leaves the party and ends.
     }
 }
 
@@ -360,20 +366,6 @@ fn validate_item(lock_path: &str, item: &str) -> Result<()> {
         });
     }
     validate_path(&format!("{lock_path}/{item}"), false)
-}
-
-/// `<hostname>-<pid>`, kazoo's default identifier up to the domain.
-fn default_identifier() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let host = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).replace('/', "_")
-    } else {
-        "localhost".to_string()
-    };
-    format!("{host}-{}", std::process::id())
 }
 
 impl Inner {

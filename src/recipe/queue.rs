@@ -17,6 +17,7 @@
 //! queue node is re-created; a `LockingQueue` that finds the first free entry taken tries the next one
 //! instead of waiting for the next change.
 
+use super::bounded::{remove_in_background, Bounds};
 use super::{check_session, deadline_after, delete_until_gone, sequence_of, uuid_hex, StateWatch, Wake};
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -40,6 +41,9 @@ pub const MAX_PRIORITY: u32 = 999;
 const ENTRY: &str = "entry-";
 /// How long a `get` waits before trying again after a connection loss (a reconnect wakes it sooner).
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// The least time a `get` gives its server calls, whatever its timeout: a `get` with a short timeout
+/// on a connection that is down returns after this long.
+const CALL_FLOOR: Duration = Duration::from_secs(1);
 
 /// The path prefix of a new entry of `priority` under `dir`; the server appends the sequence number.
 fn entry_prefix(dir: &str, priority: u32) -> Result<String> {
@@ -126,17 +130,40 @@ impl Waiting {
 
     /// Calls `attempt` until it yields a value, `timeout` passes (`Ok(None)`; `None`: no limit), the
     /// client is closed (`Closed`) or the session the call started in is gone (`SessionExpired`).
-    /// Connection losses are waited out: requests queue until the client reconnects. Inside a callback
-    /// of the client only one attempt is made: waiting there is `WouldDeadlock`.
-    fn until<T>(&self, timeout: Option<Duration>, mut attempt: impl FnMut() -> Result<Option<T>>) -> Result<Option<T>> {
+    /// `attempt` makes its server calls through the [`Calls`] it is given, so that a connection that is
+    /// down does not hold the caller past its timeout (or [`CALL_FLOOR`]); connection losses are waited
+    /// out. Inside a callback of the client only one attempt is made: waiting there is `WouldDeadlock`.
+    fn until<T>(
+        &self,
+        timeout: Option<Duration>,
+        mut attempt: impl FnMut(&Calls) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
         let deadline = deadline_after(timeout);
         let session = self.client.session_id();
+        let stop = || alive(&self.client, session);
+        let timed_out = || Error::Timeout("queue get".into());
+        // Server calls get at least CALL_FLOOR, so that a zero timeout still looks at the queue.
+        let calls_until = deadline.map(|d| d.max(Instant::now() + CALL_FLOOR));
+        let calls = if self.client.in_callback() {
+            Calls::Sync { client: &self.client, wake: &self.wake }
+        } else {
+            Calls::Bounded(Bounds {
+                client: &self.client,
+                wake: &self.wake,
+                deadline: calls_until,
+                stop: &stop,
+                timeout: &timed_out,
+            })
+        };
         loop {
             alive(&self.client, session)?;
             let seen = self.wake.seen();
-            let retry_at = match attempt() {
+            let retry_at = match attempt(&calls) {
                 Ok(Some(v)) => return Ok(Some(v)),
                 Ok(None) => deadline,
+                Err(Error::Timeout(_)) => return Ok(None),
+                // A call submitted while close was under way: the client is closed now.
+                Err(Error::Closing) => return Err(Error::Closed),
                 Err(e) if e.is_retriable() => {
                     let pause = Instant::now() + RETRY_PAUSE;
                     Some(deadline.map_or(pause, |d| d.min(pause)))
@@ -154,6 +181,69 @@ impl Waiting {
                 ));
             }
             self.wake.wait_after(seen, retry_at);
+        }
+    }
+}
+
+/// How an attempt reaches the server: within the bounds of the call (async replies waited for on the
+/// wake, so a connection that is down cannot hold the caller past its deadline), or, inside a callback
+/// of the client, where no async reply could arrive, with sync calls.
+enum Calls<'a> {
+    Bounded(Bounds<'a>),
+    Sync { client: &'a Client, wake: &'a Arc<Wake> },
+}
+
+impl Calls<'_> {
+    fn client(&self) -> &Client {
+        match self {
+            Calls::Bounded(b) => b.client,
+            Calls::Sync { client, .. } => client,
+        }
+    }
+
+    fn wake(&self) -> &Arc<Wake> {
+        match self {
+            Calls::Bounded(b) => b.wake,
+            Calls::Sync { wake, .. } => wake,
+        }
+    }
+
+    fn ensure_path(&self, path: &str) -> Result<()> {
+        match self {
+            Calls::Bounded(b) => b.ensure_path(path),
+            Calls::Sync { client, .. } => client.ensure_path(path),
+        }
+    }
+
+    fn get_children(&self, path: &str, watcher: Option<Watcher>) -> Result<Vec<String>> {
+        match self {
+            Calls::Bounded(b) => {
+                b.call(|cb| b.client.get_children_async(path, watcher, move |r| cb(r.map(|(c, _)| c))))
+            }
+            Calls::Sync { client, .. } => Ok(client.get_children(path, watcher)?.0),
+        }
+    }
+
+    fn get_data(&self, path: &str) -> Result<Vec<u8>> {
+        match self {
+            Calls::Bounded(b) => b.get_data(path, None),
+            Calls::Sync { client, .. } => Ok(client.get_data(path, None)?.0),
+        }
+    }
+
+    /// Creates a node; one created after a bounded caller gave up is deleted again.
+    fn create(&self, path: &str, data: &[u8], opts: &CreateOptions) -> Result<()> {
+        match self {
+            Calls::Bounded(b) => b.create(path, data, opts).map(drop),
+            Calls::Sync { client, .. } => client.create(path, data, opts).map(drop),
+        }
+    }
+
+    /// Deletes a node; `undo` gets the result of a delete that completed after a bounded caller gave up.
+    fn delete_or_undo(&self, path: &str, undo: impl FnOnce(Result<()>) + Send + 'static) -> Result<()> {
+        match self {
+            Calls::Bounded(b) => b.call_or_undo(|cb| b.client.delete_async(path, -1, cb), undo),
+            Calls::Sync { client, .. } => client.delete(path, -1),
         }
     }
 }
@@ -185,6 +275,15 @@ impl EnsuredPath {
         Ok(())
     }
 
+    /// [`EnsuredPath::ensure`] within the bounds of a blocking call.
+    fn ensure_within(&self, b: &Calls) -> Result<()> {
+        if !self.done.load(Ordering::Acquire) {
+            b.ensure_path(&self.path)?;
+            self.done.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
     /// Someone deleted it: create it again at the next use.
     fn forget(&self) {
         self.done.store(false, Ordering::Release);
@@ -192,15 +291,15 @@ impl EnsuredPath {
 }
 
 /// Lists the children of `dir.path`, arming `watch` if none is pending; re-creates a vanished `dir`.
-fn list(client: &Client, dir: &EnsuredPath, watch: &ChildWatch, wake: &Arc<Wake>) -> Result<Vec<String>> {
-    dir.ensure(client)?;
-    match client.get_children(&dir.path, watch.watcher(wake)) {
+fn list(b: &Calls, dir: &EnsuredPath, watch: &ChildWatch) -> Result<Vec<String>> {
+    dir.ensure_within(b)?;
+    match b.get_children(&dir.path, watch.watcher(b.wake())) {
         Err(Error::NoNode(_)) => {
             dir.forget();
-            dir.ensure(client)?;
-            Ok(client.get_children(&dir.path, watch.watcher(wake))?.0)
+            dir.ensure_within(b)?;
+            b.get_children(&dir.path, watch.watcher(b.wake()))
         }
-        other => Ok(other?.0),
+        other => other,
     }
 }
 
@@ -311,7 +410,7 @@ impl Queue {
     /// `SessionExpired` when the client closed or the session ended meanwhile; `WouldDeadlock` when it
     /// would have to wait inside a callback of its client.
     pub fn get(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
-        self.waiting.until(timeout, || self.take_first())
+        self.waiting.until(timeout, |b| self.take_first(b))
     }
 
     /// The number of entries.
@@ -332,8 +431,7 @@ impl Queue {
 
     /// One attempt: takes the first listed entry that is still there, listing again when the listing
     /// ran out (once per attempt).
-    fn take_first(&self) -> Result<Option<Vec<u8>>> {
-        let client = self.client();
+    fn take_first(&self, b: &Calls) -> Result<Option<Vec<u8>>> {
         let mut listed = self.listed.lock();
         let mut fresh = false;
         loop {
@@ -341,20 +439,20 @@ impl Queue {
                 if fresh {
                     return Ok(None);
                 }
-                listed.extend(in_queue_order(list(client, &self.dir, &self.watch, &self.waiting.wake)?));
+                listed.extend(in_queue_order(list(b, &self.dir, &self.watch)?));
                 fresh = true;
                 continue;
             };
             let node = format!("{}/{name}", self.dir.path);
-            let data = match client.get_data(&node, None) {
-                Ok((data, _)) => data,
+            let data = match b.get_data(&node) {
+                Ok(data) => data,
                 Err(Error::NoNode(_)) => continue, // another consumer took it
                 Err(e) => {
                     listed.push_front(name);
                     return Err(e);
                 }
             };
-            match delete_entry(client, &node) {
+            match self.delete_entry(b, &name, &data) {
                 Ok(true) => return Ok(Some(data)),
                 Ok(false) => continue,
                 Err(e) => {
@@ -364,19 +462,31 @@ impl Queue {
             }
         }
     }
-}
 
-/// Deletes a taken entry: `true` if this call deleted it, `false` if another consumer did. A delete whose
-/// reply was lost is sent again; if the entry is gone then, it counts as ours (the item is delivered at
-/// least once rather than lost).
-fn delete_entry(client: &Client, node: &str) -> Result<bool> {
-    let mut resent = false;
-    loop {
-        match client.delete(node, -1) {
-            Ok(()) => return Ok(true),
-            Err(Error::NoNode(_)) => return Ok(resent),
-            Err(e) if e.is_retriable() => resent = true,
-            Err(e) => return Err(e),
+    /// Deletes a taken entry: `true` if this call deleted it, `false` if another consumer did. A delete
+    /// whose reply was lost is sent again; if the entry is gone then, it counts as ours (the item is
+    /// delivered at least once rather than lost). A delete that completes after the caller gave up puts
+    /// the value back (at the end of its priority), so it is not lost either.
+    fn delete_entry(&self, b: &Calls, name: &str, data: &[u8]) -> Result<bool> {
+        let node = format!("{}/{name}", self.dir.path);
+        let mut resent = false;
+        loop {
+            let (client, dir, value) = (b.client().clone(), self.dir.path.clone(), data.to_vec());
+            let priority = entry_order(name).map_or(DEFAULT_PRIORITY, |(p, _)| p);
+            let put_back = move |r: Result<()>| {
+                if r.is_ok() {
+                    if let Ok(prefix) = entry_prefix(&dir, priority) {
+                        let opts = CreateOptions::mode(CreateMode::PersistentSequential);
+                        let _ = client.create_async(&prefix, &value, &opts, |_| {});
+                    }
+                }
+            };
+            match b.delete_or_undo(&node, put_back) {
+                Ok(()) => return Ok(true),
+                Err(Error::NoNode(_)) => return Ok(resent),
+                Err(e) if e.is_retriable() => resent = true,
+                Err(e) => return Err(e),
+            }
         }
     }
 }
@@ -458,7 +568,7 @@ impl LockingQueue {
         if let Some((_, value)) = &self.held.lock().entry {
             return Ok(Some(value.clone()));
         }
-        self.waiting.until(timeout, || self.take_first_free())
+        self.waiting.until(timeout, |b| self.take_first_free(b))
     }
 
     /// Whether this object holds an entry and its lock node is still there with this object's id (after
@@ -535,27 +645,25 @@ impl LockingQueue {
     }
 
     /// One attempt: lists the entries and the locks and takes the first entry nobody holds.
-    fn take_first_free(&self) -> Result<Option<Vec<u8>>> {
-        let client = self.client();
-        let wake = &self.waiting.wake;
+    fn take_first_free(&self, b: &Calls) -> Result<Option<Vec<u8>>> {
         let mut held = self.held.lock();
         if let Some((_, value)) = &held.entry {
             return Ok(Some(value.clone())); // another thread of this object got one meanwhile
         }
-        let entries = in_queue_order(list(client, &self.entries, &self.entries_watch, wake)?);
-        let taken: HashSet<String> = list(client, &self.taken, &self.taken_watch, wake)?.into_iter().collect();
+        let entries = in_queue_order(list(b, &self.entries, &self.entries_watch)?);
+        let taken: HashSet<String> = list(b, &self.taken, &self.taken_watch)?.into_iter().collect();
         for name in entries.into_iter().filter(|n| !taken.contains(n)) {
-            if !self.lock_entry(&mut held, &name)? {
+            if !self.lock_entry(b, &mut held, &name)? {
                 continue;
             }
-            match client.get_data(&format!("{}/{name}", self.entries.path), None) {
-                Ok((value, _)) => {
+            match b.get_data(&format!("{}/{name}", self.entries.path)) {
+                Ok(value) => {
                     held.entry = Some((name, value.clone()));
                     return Ok(Some(value));
                 }
                 Err(e) => {
-                    // Consumed between the listing and our lock (or unreadable): leave it.
-                    delete_until_gone(client, &format!("{}/{name}", self.taken.path));
+                    // Consumed between the listing and our lock, unreadable, or out of time: let go.
+                    remove_in_background(b.client().clone(), format!("{}/{name}", self.taken.path));
                     if !matches!(e, Error::NoNode(_)) {
                         return Err(e);
                     }
@@ -566,16 +674,16 @@ impl LockingQueue {
     }
 
     /// Creates the lock of entry `name`: `true` if this object holds it now, `false` if another does.
-    fn lock_entry(&self, held: &mut Held, name: &str) -> Result<bool> {
-        let client = self.client();
+    /// A lock created after the caller gave up is deleted again.
+    fn lock_entry(&self, b: &Calls, held: &mut Held, name: &str) -> Result<bool> {
         let lock = format!("{}/{name}", self.taken.path);
-        match client.create(&lock, self.id.as_bytes(), &CreateOptions::ephemeral()) {
+        match b.create(&lock, self.id.as_bytes(), &CreateOptions::ephemeral()) {
             Ok(_) => {
                 held.unsure.remove(name);
                 Ok(true)
             }
-            Err(Error::NodeExists(_)) if held.unsure.remove(name) => match client.get_data(&lock, None) {
-                Ok((data, _)) => Ok(data == self.id.as_bytes()),
+            Err(Error::NodeExists(_)) if held.unsure.remove(name) => match b.get_data(&lock) {
+                Ok(data) => Ok(data == self.id.as_bytes()),
                 Err(Error::NoNode(_)) => Ok(false),
                 Err(e) => Err(e),
             },

@@ -113,14 +113,11 @@ impl Semaphore {
                 None => return Ok(false),
             },
         };
-        {
-            let mut held = self.shared.held.lock();
-            match held.as_ref() {
-                Some(h) if h.valid(&self.client) => return Ok(true),
-                Some(_) => *held = None,
-                None => {}
-            }
+        if self.is_acquired() {
+            return Ok(true);
         }
+        // A lease lost meanwhile is forgotten (and its holder told, if not yet).
+        drop(self.shared.take(&self.client));
         if blocking && self.client.in_callback() {
             return Err(Error::WouldDeadlock(format!(
                 "a blocking acquire of semaphore {} inside a callback of its client",
@@ -278,11 +275,11 @@ impl Semaphore {
 
     /// Releases the lease. `Ok(true)` if this object held one (and had not lost it).
     pub fn release(&self) -> Result<bool> {
-        let held = self.shared.held.lock().take();
+        let held = self.shared.take(&self.client);
         let Some(held) = held else {
             return Ok(false);
         };
-        let valid = held.valid(&self.client);
+        let valid = !held.lost;
         delete_until_gone(&self.client, &format!("{}/{}", self.path, held.node));
         Ok(valid)
     }
@@ -310,8 +307,8 @@ impl Drop for Semaphore {
     fn drop(&mut self) {
         self.client.remove_state_listener(self.listener);
         if let Some(held) = self.shared.held.lock().take() {
-            if !held.lost {
-                let _ = self.client.delete_async(&format!("{}/{}", self.path, held.node), -1, |_| {});
+            if !held.lost && self.client.state() != State::Closed {
+                remove_in_background(self.client.clone(), format!("{}/{}", self.path, held.node));
             }
         }
     }

@@ -21,6 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 64 * 1024;
+/// The read buffer of a new session: it grows by READ_CHUNK the first time a read fills it, so that an
+/// idle or lightly used session does not keep (zero-filled, hence resident) 64 KiB.
+const FIRST_READ_BUFFER: usize = 4 * 1024;
 /// The most bytes the I/O thread lets accumulate in the socket before poll wakes it (see
 /// [`IoLoop::read_low_water`]); small against any receive buffer, large enough for dozens of replies.
 const MAX_READ_LOW_WATER: usize = 8 * 1024;
@@ -103,10 +106,10 @@ impl IoLoop {
             in_flight: VecDeque::new(),
             auth_waiters: VecDeque::new(),
             spare_queue: VecDeque::new(),
-            rbuf: vec![0; READ_CHUNK],
+            rbuf: vec![0; FIRST_READ_BUFFER],
             rstart: 0,
             rend: 0,
-            wbuf: Vec::with_capacity(READ_CHUNK),
+            wbuf: Vec::new(),
             wpos: 0,
             deliveries: Vec::new(),
             jobs: Vec::new(),

@@ -405,6 +405,95 @@ static void test_party(zkrs_client *c, zkrs_client *c2, bool shallow) {
     printf("%s: join (twice), members and len from two clients, leave (twice), NULL\n", shallow ? "shallow party" : "party");
 }
 
+/* ---- SetPartitioner ----------------------------------------------------------------------------- */
+
+static int partitioner_state(zkrs_partitioner *p) {
+    int32_t st = -1;
+    CHECK_OK(zkrs_partitioner_state(p, &st, NULL));
+    return st;
+}
+
+static void wait_partition_state(zkrs_partitioner *p, int32_t want) {
+    long long end = now_ms() + WAIT_MS;
+    while (partitioner_state(p) != want) {
+        if (now_ms() > end) FAIL("partitioner state %d, want %d", partitioner_state(p), want);
+        sleep_ms(20);
+    }
+}
+
+/* Waits for the set and checks its items (in order). */
+static void check_acquired(zkrs_partitioner *p, const char *const *want, size_t n) {
+    int32_t acquired = -1;
+    CHECK_OK(zkrs_partitioner_wait_for_acquire(p, WAIT_MS, &acquired));
+    CHECK_INT(acquired, ZKRS_PARTITION_ACQUIRED);
+    CHECK_INT(partitioner_state(p), ZKRS_PARTITION_ACQUIRED);
+    zkrs_string_list *l = NULL;
+    CHECK_OK(zkrs_partitioner_acquired_items(p, &l));
+    CHECK_INT(zkrs_string_list_len(l), n);
+    for (size_t i = 0; i < n; i++) CHECK_STR(zkrs_string_list_get(l, i), want[i]);
+    zkrs_string_list_free(l);
+}
+
+static void test_partitioner(zkrs_client *c, zkrs_client *c2) {
+    char path[256];
+    path_of(path, sizeof path, "partition");
+    const char *items[] = {"x", "y", "z"};
+    const char *bad_item[] = {"x", "a/b"};
+    const char *bad_utf8[] = {"\xff"};
+    zkrs_partitioner *a = NULL, *b = NULL;
+    CHECK_RC(zkrs_partitioner_new(NULL, path, items, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, NULL, items, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, path, NULL, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, path, items, 3, "a", 200, NULL, NULL, NULL, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, "rel", items, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_partitioner_new(c, path, bad_item, 2, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_partitioner_new(c, path, bad_utf8, 1, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_UTF8);
+    CHECK_RC(zkrs_partitioner_new(c, path, items, 3, "a/b", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_PATH);
+    CHECK(a == NULL);
+
+    CHECK_OK(zkrs_partitioner_new(c, path, items, 3, "a", 200, NULL, NULL, NULL, &a));
+    const char *all[] = {"x", "y", "z"};
+    check_acquired(a, all, 3);
+    /* a second member: the first releases, and after release_set both divide the set */
+    CHECK_OK(zkrs_partitioner_new(c2, path, items, 3, "b", 200, NULL, NULL, NULL, &b));
+    wait_partition_state(a, ZKRS_PARTITION_RELEASE);
+    CHECK_OK(zkrs_partitioner_release_set(a));
+    const char *a_items[] = {"x", "z"};
+    const char *b_items[] = {"y"};
+    check_acquired(a, a_items, 2);
+    check_acquired(b, b_items, 1);
+    /* b finishes: a releases and takes everything */
+    CHECK_OK(zkrs_partitioner_finish(b));
+    CHECK_INT(partitioner_state(b), ZKRS_PARTITION_FAILURE);
+    int32_t acquired = -1;
+    CHECK_OK(zkrs_partitioner_wait_for_acquire(b, 0, &acquired));
+    CHECK_INT(acquired, ZKRS_PARTITION_FAILURE);
+    wait_partition_state(a, ZKRS_PARTITION_RELEASE);
+    CHECK_OK(zkrs_partitioner_release_set(a));
+    check_acquired(a, all, 3);
+
+    int32_t st = 0;
+    zkrs_string_list *l = NULL;
+    CHECK_RC(zkrs_partitioner_state(NULL, &st, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_state(a, NULL, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_wait_for_acquire(NULL, 0, &acquired), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_OK(zkrs_partitioner_wait_for_acquire(a, 0, NULL)); /* the state out-parameter is optional */
+    CHECK_RC(zkrs_partitioner_acquired_items(NULL, &l), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_acquired_items(a, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_release_set(NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_finish(NULL), ZKRS_RC_NULL_ARGUMENT);
+    zkrs_partitioner_free(b);
+    zkrs_partitioner_free(a); /* finishes: releases the locks, leaves the party */
+    zkrs_partitioner_free(NULL);
+    char party[300];
+    snprintf(party, sizeof party, "%s/party", path);
+    zkrs_string_list *kids = NULL;
+    CHECK_OK(zkrs_client_get_children(c, party, NULL, &kids, NULL));
+    CHECK_INT(zkrs_string_list_len(kids), 0);
+    zkrs_string_list_free(kids);
+    printf("partitioner: one member takes all, two split, release on a join and on a finish, NULL\n");
+}
+
 /* ---- close, free and session loss --------------------------------------------------------------- */
 
 static void test_close_and_free(const char *hosts) {
@@ -424,6 +513,11 @@ static void test_close_and_free(const char *hosts) {
     CHECK_OK(zkrs_party_new(c, ppath, "p", false, &p));
     CHECK_OK(zkrs_party_join(p));
     CHECK_OK(zkrs_barrier_create(b));
+    const char *items[] = {"i"};
+    char ppath2[256];
+    path_of(ppath2, sizeof ppath2, "close-partition");
+    zkrs_partitioner *sp = NULL;
+    CHECK_OK(zkrs_partitioner_new(c, ppath2, items, 1, "solo", 100, NULL, NULL, NULL, &sp));
 
     /* close ends a blocked barrier wait and a blocked enter */
     blocked w, e;
@@ -456,6 +550,12 @@ static void test_close_and_free(const char *hosts) {
     CHECK_RC(zkrs_party_len(p, &len), ZKRS_RC_CLOSED);
     CHECK_OK(zkrs_party_participating(p, &in));
     CHECK(in); /* it did not leave; its node went with the session */
+    int32_t acq = -1;
+    CHECK_RC(zkrs_partitioner_release_set(sp), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_partitioner_finish(sp), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_partitioner_wait_for_acquire(sp, 0, &acq), ZKRS_RC_CLOSED);
+    wait_partition_state(sp, ZKRS_PARTITION_FAILURE); /* the session is gone: final */
+    zkrs_partitioner_free(sp);
     zkrs_barrier_free(b);
     zkrs_double_barrier_free(m);
     zkrs_counter_free(ctr);
@@ -511,6 +611,7 @@ int main(int argc, char **argv) {
     test_counter(c);
     test_party(c, c2, false);
     test_party(c, c2, true);
+    test_partitioner(c, c2);
     test_close_and_free(hosts);
     test_session_loss(hosts, proxy_hosts());
 

@@ -231,15 +231,17 @@ static void test_close(const char *hosts) {
     CHECK_OK(zkrs_client_close(c));
     state_becomes(p, ZKRS_PARTITION_FAILURE);
     int32_t s = -1;
-    CHECK_OK(zkrs_partitioner_wait_for_acquire(p, -1, &s));
-    CHECK_INT(s, ZKRS_PARTITION_FAILURE);
+    CHECK_RC(zkrs_partitioner_wait_for_acquire(p, -1, &s), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_partitioner_wait_for_change(p, 0, -1, &s, NULL), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_partitioner_release_set(p), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_partitioner_finish(p), ZKRS_RC_CLOSED);
+    CHECK_INT(s, -1);
     check_items(p, "");
-    CHECK_OK(zkrs_partitioner_release_set(p));
     CHECK_INT(state_of(p), ZKRS_PARTITION_FAILURE);
     zkrs_client_free(c);
     CHECK_INT(state_of(p), ZKRS_PARTITION_FAILURE);
     zkrs_partitioner_free(p);
-    printf("closing the client fails the partitioner; it stays usable for queries after the client is freed\n");
+    printf("closing the client fails the partitioner; then its calls say CLOSED, queries work after the client is freed\n");
 }
 
 static void test_session_loss(const char *proxied) {

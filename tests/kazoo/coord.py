@@ -9,7 +9,12 @@ Commands (one per line; each answers with one line on stdout):
                                  comma-separated
   dbarrier PATH NUM ID enter|leave
                                  runs in a thread; prints "ENTERED <participating>" / "LEFT <participating>"
+  partitioner PATH ID start ITEM...   a SetPartitioner (time boundary and reaction 0.2 s); waits for the
+                                 set, prints "ACQUIRED <sorted items, comma-separated>"
+  partitioner PATH ID redivide   waits for RELEASE, releases and waits again; prints as start
+  partitioner PATH ID finish     prints FINISHED
 """
+import time
 import os
 import sys
 import threading
@@ -87,6 +92,25 @@ def run(words):
                 say("LEFT %s" % b.participating)
 
         threading.Thread(target=blocking, daemon=True).start()
+    elif what == "partitioner":
+        path, ident, op = words[1], words[2], words[3]
+        key = ("partitioner", path, ident)
+        if op == "start":
+            objects[key] = zk.SetPartitioner(
+                path, set=words[4:], identifier=ident, time_boundary=0.2, max_reaction_time=0.2
+            )
+        p = objects[key]
+        if op == "redivide":
+            end = time.time() + 10
+            while not p.release and time.time() < end:
+                time.sleep(0.05)
+            p.release_set()
+        if op == "finish":
+            p.finish()
+            say("FINISHED")
+            return
+        p.wait_for_acquire(14)
+        say("ACQUIRED " + ",".join(sorted(p)) if p.acquired else "STATE " + p.state)
 
 
 say("READY")

@@ -58,6 +58,14 @@ module ZkrsTestHelper
     end
   end
 
+  # A thread whose exception the test expects (raised by #value), not reported on stderr.
+  def expecting_thread(&block)
+    Thread.new do
+      Thread.current.report_on_exception = false
+      block.call
+    end
+  end
+
   # The registry holds no more callbacks than before the test: every free_userdata ran.
   def assert_callbacks_released
     eventually("callbacks released") { Zkrs::Callbacks.size <= @registered_before }
