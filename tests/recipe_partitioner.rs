@@ -31,9 +31,28 @@ fn member(zk: &Client, path: &str, identifier: &str, items: &[&str]) -> SetParti
     SetPartitioner::new(zk, path, items, options(identifier)).unwrap()
 }
 
+/// Brings every member to ACQUIRED with the same view of the party: a member that acquired before
+/// the last one joined is asked to release, as kazoo's users do; then a calm time boundary must
+/// pass with everyone still ACQUIRED.
 fn wait_all(ps: &[&SetPartitioner], want: PartitionState) {
-    for p in ps {
-        assert_eq!(p.wait_for_acquire(Some(WAIT)).unwrap(), want, "{}", p.identifier());
+    assert_eq!(want, PartitionState::Acquired);
+    let end = std::time::Instant::now() + WAIT;
+    loop {
+        for p in ps {
+            match p.state() {
+                PartitionState::Release => p.release_set().unwrap(),
+                PartitionState::Allocating => drop(p.wait_for_acquire(Some(Duration::from_millis(100)))),
+                PartitionState::Acquired => {}
+                PartitionState::Failure => panic!("{} failed", p.identifier()),
+            }
+        }
+        if ps.iter().all(|p| p.acquired()) {
+            std::thread::sleep(BOUNDARY);
+            if ps.iter().all(|p| p.acquired()) {
+                return;
+            }
+        }
+        assert!(std::time::Instant::now() < end, "the members did not all acquire");
     }
 }
 
@@ -287,4 +306,47 @@ fn bad_input_is_refused() {
     assert_eq!(p.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
     zk.close().unwrap();
     assert!(SetPartitioner::new(&zk, &path, &ITEMS, options("late")).is_err());
+}
+
+#[test]
+fn dropping_leaves_at_once_and_ends_the_partition_function() {
+    let zk = connect();
+    let path = unique("part-drop");
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let func: zkrs::recipe::partitioner::PartitionFn = Arc::new(move |me, members, items| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        round_robin(me, members, items)
+    });
+    let p = SetPartitioner::new(&zk, &path, &ITEMS, PartitionerOptions { partition_fn: Some(func), ..options("d") })
+        .unwrap();
+    assert_eq!(p.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
+    drop(p);
+    assert!(zk.get_children(&format!("{path}/party"), None).unwrap().0.is_empty(), "left before drop returned");
+    for item in ITEMS {
+        assert!(holders(&zk, &path, item).is_empty(), "lock {item} released before drop returned");
+    }
+    let after_drop = calls.load(std::sync::atomic::Ordering::SeqCst);
+    // A party change would make a live member partition again.
+    let other = member(&zk, &path, "e", &ITEMS);
+    assert_eq!(other.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
+    assert_eq!(items(&other), strings(&ITEMS));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), after_drop, "no call after drop");
+}
+
+#[test]
+fn waiting_inside_a_callback_of_the_client_is_refused() {
+    let zk = connect();
+    let path = unique("part-callback");
+    let p = Arc::new(member(&zk, &path, "cb", &ITEMS));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let inner = p.clone();
+    zk.get_data_async("/", None, move |_| {
+        let _ = tx.send((inner.wait_for_acquire(Some(WAIT)).err(), inner.wait_for_change(0, Some(WAIT)).err()));
+    })
+    .unwrap();
+    let (acquire, change) = rx.recv_timeout(WAIT).unwrap();
+    assert!(matches!(acquire, Some(Error::WouldDeadlock(_))), "{acquire:?}");
+    assert!(matches!(change, Some(Error::WouldDeadlock(_))), "{change:?}");
+    assert_eq!(p.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
 }

@@ -123,6 +123,9 @@ struct Inner {
     st: Mutex<St>,
     changed: Condvar,
     listener: Mutex<Option<ListenerId>>,
+    /// The connection state last acted on: an event queued before the listener was added (the
+    /// CONNECTED of the client's start) is not a change for this partitioner.
+    connection: Mutex<KazooState>,
     /// `true` while the partition function may be called; held while it runs.
     callbacks_open: Mutex<bool>,
     worker: OnceLock<ThreadId>,
@@ -197,6 +200,7 @@ impl SetPartitioner {
             }),
             changed: Condvar::new(),
             listener: Mutex::new(None),
+            connection: Mutex::new(client.kazoo_state()),
             callbacks_open: Mutex::new(true),
             worker: OnceLock::new(),
         });
@@ -380,6 +384,13 @@ impl Inner {
 
     /// kazoo's session listener: LOST fails the partitioner, any other change asks for a release.
     fn on_connection(&self, state: KazooState) {
+        {
+            let mut last = self.connection.lock();
+            if *last == state && state != KazooState::Lost {
+                return;
+            }
+            *last = state;
+        }
         let mut st = self.st.lock();
         match (st.state, state) {
             (PartitionState::Failure, _) => {}
