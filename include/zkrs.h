@@ -192,22 +192,24 @@
 #define ZKRS_CREATE_PERSISTENT_SEQUENTIAL_WITH_TTL 6
 
 /**
- * Partitioner state: waiting for the party to settle and taking this member's locks.
+ * Partitioner state ALLOCATING: the set is being divided; this member waits for a calm party or its
+ * locks.
  */
 #define ZKRS_PARTITION_ALLOCATING 0
 
 /**
- * Partitioner state: this member holds the locks of all its items.
+ * Partitioner state ACQUIRED: this member holds every item of its share.
  */
 #define ZKRS_PARTITION_ACQUIRED 1
 
 /**
- * Partitioner state: the party or the connection changed; call `zkrs_partitioner_release_set`.
+ * Partitioner state RELEASE: the party changed (or the connection was suspended); call
+ * `zkrs_partitioner_release_set`.
  */
 #define ZKRS_PARTITION_RELEASE 2
 
 /**
- * Partitioner state: finished or the session was lost; final.
+ * Partitioner state FAILURE: session lost, client closed or `zkrs_partitioner_finish`; final.
  */
 #define ZKRS_PARTITION_FAILURE 3
 
@@ -500,10 +502,11 @@ typedef struct zkrs_future zkrs_future;
 typedef struct zkrs_lock zkrs_lock;
 
 /**
- * A member of a set partition (kazoo's `SetPartitioner`): the members of `<path>/party` split a set
- * of items and each holds the locks `<path>/locks/<item>` of its share; the division runs on a zkrs
- * thread of its own. Created by `zkrs_partitioner_new`, released by `zkrs_partitioner_free` (which
- * finishes it: releases its locks and leaves the party), before or after its client.
+ * A SetPartitioner (kazoo's): the set is divided among the members of the party `<path>/party`; the
+ * holder of item `x` holds the lock `<path>/locks/<x>`. Created by `zkrs_partitioner_new`, released
+ * by `zkrs_partitioner_free` (before or after its client; once the client is closed the waits,
+ * `_release_set` and `_finish` return `ZKRS_RC_CLOSED`, the state is FAILURE). May be used from any
+ * thread.
  */
 typedef struct zkrs_partitioner zkrs_partitioner;
 
@@ -847,6 +850,15 @@ typedef void (*zkrs_strings_fn)(void *userdata, zkrs_rc rc, const char *detail, 
  * Completion with a count (`zkrs_client_get_all_children_number_async`); `count` is 0 on failure.
  */
 typedef void (*zkrs_count_fn)(void *userdata, zkrs_rc rc, const char *detail, int32_t count);
+
+/**
+ * A partition function: decides this member's share. `identifier` is this member's, `members` the
+ * party's identifiers (sorted), `items` the set (as given, duplicates removed); all borrowed for the
+ * call. Set `mine[i] = true` for each `items[i]` this member takes (`mine` has one entry per item,
+ * all false on entry). Every member must decide the same way for the same input. Runs on the
+ * partitioner's own thread, one call at a time; never after `zkrs_partitioner_free` returns.
+ */
+typedef void (*zkrs_partition_fn)(void *userdata, const char *identifier, const struct zkrs_string_list *members, const struct zkrs_string_list *items, bool *mine);
 
 /**
  * The function `zkrs_retry_call` runs: returns `ZKRS_RC_OK` or an error code (typically what a zkrs
@@ -2152,45 +2164,64 @@ zkrs_rc zkrs_client_get_all_children_number_async(struct zkrs_client *c, const c
 zkrs_rc zkrs_client_add_auth_async(struct zkrs_client *c, const char *scheme, const uint8_t *credentials, size_t len, zkrs_void_fn cb, void *userdata);
 
 /**
- * Joins the partition of the `n_items` strings `items` at `path` and starts dividing them, in
- * `*out`. `identifier` (NULL: `<hostname>-<pid>`) must be usable in a node name; the party must be
- * unchanged for `time_boundary_ms` (negative: kazoo's 30000) before a division, and each lock
- * attempt lasts at most `max_reaction_time_ms` (negative: 1000). Items must be non-empty and
- * without `/` (they name lock nodes). `ZKRS_RC_INVALID_PATH`, `ZKRS_RC_BAD_ARGUMENTS`, or a server
- * error creating the nodes or joining the party.
+ * A member of the partitioner at `path` dividing the `items_len` strings of `items` (may be NULL
+ * when `items_len` is 0), in `*out`. `identifier` NULL: `<hostname>-<pid>`; it cannot contain `/`
+ * and must differ between members. `time_boundary_ms` (>= 0): how long the party must be calm before
+ * the set is divided (kazoo's default is 30000). `partition_fn` NULL: kazoo's round robin over the
+ * sorted members and sorted items, so zkrs and kazoo members agree; otherwise it is called with
+ * `userdata` (see `zkrs_partition_fn`), and `free_userdata` (may be NULL) runs once after its last
+ * call (also when this function fails). Creates `<path>`, `<path>/locks`, `<path>/party`, joins the
+ * party and starts allocating on the partitioner's own thread. `ZKRS_RC_INVALID_PATH` for a bad path,
+ * an item that is not a node name (empty, `/`, `..`) or an identifier with `/`;
+ * `ZKRS_RC_BAD_ARGUMENTS` for a negative time boundary.
  */
-zkrs_rc zkrs_partitioner_new(struct zkrs_client *c, const char *path, const char *const *items, size_t n_items, const char *identifier, int32_t time_boundary_ms, int32_t max_reaction_time_ms, struct zkrs_partitioner **out);
+zkrs_rc zkrs_partitioner_new(struct zkrs_client *c, const char *path, const char *const *items, size_t items_len, const char *identifier, int32_t time_boundary_ms, zkrs_partition_fn partition_fn, void *userdata, zkrs_free_fn free_userdata, struct zkrs_partitioner **out);
 
 /**
- * The current state (`ZKRS_PARTITION_*`) in `*state_out`. Works after the client is closed.
+ * The current state (`ZKRS_PARTITION_*`) in `*state_out`, and in `*state_id_out` (may be NULL) the
+ * number of transitions so far, for `zkrs_partitioner_wait_for_change`. Works after the client is
+ * closed (the state is then FAILURE).
  */
-zkrs_rc zkrs_partitioner_state(const struct zkrs_partitioner *partitioner, int32_t *state_out);
+zkrs_rc zkrs_partitioner_state(struct zkrs_partitioner *partitioner, int32_t *state_out, uint64_t *state_id_out);
 
 /**
- * Blocks up to `timeout_ms` (-1: no limit) until the set is acquired; `*acquired_out` says whether
- * it is (false at once in `ZKRS_PARTITION_FAILURE`).
+ * Blocks until the state is no longer ALLOCATING, up to `timeout_ms` (-1: no limit), and writes it
+ * to `*state_out` (may be NULL): ACQUIRED, or RELEASE / FAILURE (connection suspended, party
+ * changed, session lost, client closed). `ZKRS_RC_TIMEOUT` if still allocating;
+ * `ZKRS_RC_WOULD_DEADLOCK` from a callback of the same client.
  */
-zkrs_rc zkrs_partitioner_wait_for_acquire(struct zkrs_partitioner *partitioner, int32_t timeout_ms, bool *acquired_out);
+zkrs_rc zkrs_partitioner_wait_for_acquire(struct zkrs_partitioner *partitioner, int32_t timeout_ms, int32_t *state_out);
 
 /**
- * The items of the last completed division, in a new `*items_out` (release it with
- * `zkrs_string_list_free`). Works after the client is closed.
+ * Blocks until a transition after the one numbered `seen_id` (from `zkrs_partitioner_state`), up to
+ * `timeout_ms` (-1: no limit); the new state and its id in `*state_out` and `*state_id_out` (either
+ * may be NULL). Returns at once if `seen_id` is not the current id. `ZKRS_RC_TIMEOUT` if nothing
+ * changed.
  */
-zkrs_rc zkrs_partitioner_partitions(const struct zkrs_partitioner *partitioner, struct zkrs_string_list **items_out);
+zkrs_rc zkrs_partitioner_wait_for_change(struct zkrs_partitioner *partitioner, uint64_t seen_id, int32_t timeout_ms, int32_t *state_out, uint64_t *state_id_out);
 
 /**
- * Releases the locks and divides the set again (after `ZKRS_PARTITION_RELEASE`). Nothing happens in
- * `ZKRS_PARTITION_FAILURE`.
+ * The items this member holds, in a new `*items_out` (release it with `zkrs_string_list_free`):
+ * its share while ACQUIRED and still while RELEASE; empty otherwise.
+ */
+zkrs_rc zkrs_partitioner_acquired_items(struct zkrs_partitioner *partitioner, struct zkrs_string_list **items_out);
+
+/**
+ * Releases every held item (its lock) and allocates again: the state becomes ALLOCATING (it stays
+ * FAILURE once failed). Call it in RELEASE.
  */
 zkrs_rc zkrs_partitioner_release_set(struct zkrs_partitioner *partitioner);
 
 /**
- * Releases the locks, leaves the party and ends in `ZKRS_PARTITION_FAILURE`.
+ * Releases every held item, leaves the party and enters FAILURE for good.
  */
 zkrs_rc zkrs_partitioner_finish(struct zkrs_partitioner *partitioner);
 
 /**
- * Finishes the partitioner (see `zkrs_partitioner_finish`) and releases it. NULL does nothing.
+ * Stops and releases a partitioner: its items are released and it leaves the party (as
+ * `zkrs_partitioner_finish`). Once this returns the partition function is not called again (called from the
+ * partition function itself, the running call is the last); `free_userdata` runs on the
+ * partitioner's thread when that thread ends. NULL does nothing.
  */
 void zkrs_partitioner_free(struct zkrs_partitioner *partitioner);
 

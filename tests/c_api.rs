@@ -400,6 +400,11 @@ fn c_recipe_queue() {
 }
 
 #[test]
+fn c_recipe_partitioner() {
+    run_c_test("recipe_partitioner", true);
+}
+
+#[test]
 fn c_recipe_lease() {
     run_c_test("recipe_lease", false);
 }

@@ -176,21 +176,21 @@ fn kazoo_and_zkrs_partition_a_set_between_them() {
         identifier: Some("rs".into()),
         time_boundary: Duration::from_millis(200),
         max_reaction_time: Duration::from_millis(200),
-        partition_func: None,
+        partition_fn: None,
     };
     let rs = SetPartitioner::new(&zk, &path, &items, options).unwrap();
     // kazoo sees the new member, releases and divides again; zkrs waits for kazoo's locks meanwhile.
     py.say(&format!("partitioner {path} kz redivide"));
     py.expect("ACQUIRED a,c", WAIT * 2);
-    assert!(rs.wait_for_acquire(Some(WAIT)), "zkrs did not acquire: {:?}", rs.state());
-    assert_eq!(rs.partitions(), vec!["b".to_string(), "d".to_string()]);
+    assert_eq!(rs.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
+    assert_eq!(rs.acquired_items(), vec!["b".to_string(), "d".to_string()]);
     // kazoo leaves: zkrs releases and takes everything.
-    let since = rs.state_id();
+    let (_, since) = rs.state_and_id();
     assert_eq!(ask(&mut py, &format!("partitioner {path} kz finish")), "FINISHED");
-    assert_eq!(rs.wait_for_state_change(since, Some(WAIT)), Some(PartitionState::Release));
-    rs.release_set();
-    assert!(rs.wait_for_acquire(Some(WAIT)));
-    assert_eq!(rs.partitions(), vec!["a", "b", "c", "d"]);
+    assert_eq!(rs.wait_for_change(since, Some(WAIT)).unwrap().0, PartitionState::Release);
+    rs.release_set().unwrap();
+    assert_eq!(rs.wait_for_acquire(Some(WAIT)).unwrap(), PartitionState::Acquired);
+    assert_eq!(rs.acquired_items(), vec!["a", "b", "c", "d"]);
     py.finish(WAIT);
     drop(rs);
     zk.close().unwrap();

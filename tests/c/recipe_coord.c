@@ -409,7 +409,7 @@ static void test_party(zkrs_client *c, zkrs_client *c2, bool shallow) {
 
 static int partitioner_state(zkrs_partitioner *p) {
     int32_t st = -1;
-    CHECK_OK(zkrs_partitioner_state(p, &st));
+    CHECK_OK(zkrs_partitioner_state(p, &st, NULL));
     return st;
 }
 
@@ -423,12 +423,12 @@ static void wait_partition_state(zkrs_partitioner *p, int32_t want) {
 
 /* Waits for the set and checks its items (in order). */
 static void check_acquired(zkrs_partitioner *p, const char *const *want, size_t n) {
-    bool acquired = false;
+    int32_t acquired = -1;
     CHECK_OK(zkrs_partitioner_wait_for_acquire(p, WAIT_MS, &acquired));
-    CHECK(acquired);
+    CHECK_INT(acquired, ZKRS_PARTITION_ACQUIRED);
     CHECK_INT(partitioner_state(p), ZKRS_PARTITION_ACQUIRED);
     zkrs_string_list *l = NULL;
-    CHECK_OK(zkrs_partitioner_partitions(p, &l));
+    CHECK_OK(zkrs_partitioner_acquired_items(p, &l));
     CHECK_INT(zkrs_string_list_len(l), n);
     for (size_t i = 0; i < n; i++) CHECK_STR(zkrs_string_list_get(l, i), want[i]);
     zkrs_string_list_free(l);
@@ -441,21 +441,21 @@ static void test_partitioner(zkrs_client *c, zkrs_client *c2) {
     const char *bad_item[] = {"x", "a/b"};
     const char *bad_utf8[] = {"\xff"};
     zkrs_partitioner *a = NULL, *b = NULL;
-    CHECK_RC(zkrs_partitioner_new(NULL, path, items, 3, "a", 200, 200, &a), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_new(c, NULL, items, 3, "a", 200, 200, &a), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_new(c, path, NULL, 3, "a", 200, 200, &a), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_new(c, path, items, 3, "a", 200, 200, NULL), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_new(c, "rel", items, 3, "a", 200, 200, &a), ZKRS_RC_INVALID_PATH);
-    CHECK_RC(zkrs_partitioner_new(c, path, bad_item, 2, "a", 200, 200, &a), ZKRS_RC_BAD_ARGUMENTS);
-    CHECK_RC(zkrs_partitioner_new(c, path, bad_utf8, 1, "a", 200, 200, &a), ZKRS_RC_INVALID_UTF8);
-    CHECK_RC(zkrs_partitioner_new(c, path, items, 3, "a/b", 200, 200, &a), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_partitioner_new(NULL, path, items, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, NULL, items, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, path, NULL, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, path, items, 3, "a", 200, NULL, NULL, NULL, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_new(c, "rel", items, 3, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_partitioner_new(c, path, bad_item, 2, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_partitioner_new(c, path, bad_utf8, 1, "a", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_UTF8);
+    CHECK_RC(zkrs_partitioner_new(c, path, items, 3, "a/b", 200, NULL, NULL, NULL, &a), ZKRS_RC_INVALID_PATH);
     CHECK(a == NULL);
 
-    CHECK_OK(zkrs_partitioner_new(c, path, items, 3, "a", 200, 200, &a));
+    CHECK_OK(zkrs_partitioner_new(c, path, items, 3, "a", 200, NULL, NULL, NULL, &a));
     const char *all[] = {"x", "y", "z"};
     check_acquired(a, all, 3);
     /* a second member: the first releases, and after release_set both divide the set */
-    CHECK_OK(zkrs_partitioner_new(c2, path, items, 3, "b", 200, 200, &b));
+    CHECK_OK(zkrs_partitioner_new(c2, path, items, 3, "b", 200, NULL, NULL, NULL, &b));
     wait_partition_state(a, ZKRS_PARTITION_RELEASE);
     CHECK_OK(zkrs_partitioner_release_set(a));
     const char *a_items[] = {"x", "z"};
@@ -465,21 +465,21 @@ static void test_partitioner(zkrs_client *c, zkrs_client *c2) {
     /* b finishes: a releases and takes everything */
     CHECK_OK(zkrs_partitioner_finish(b));
     CHECK_INT(partitioner_state(b), ZKRS_PARTITION_FAILURE);
-    bool acquired = true;
+    int32_t acquired = -1;
     CHECK_OK(zkrs_partitioner_wait_for_acquire(b, 0, &acquired));
-    CHECK(!acquired);
+    CHECK_INT(acquired, ZKRS_PARTITION_FAILURE);
     wait_partition_state(a, ZKRS_PARTITION_RELEASE);
     CHECK_OK(zkrs_partitioner_release_set(a));
     check_acquired(a, all, 3);
 
     int32_t st = 0;
     zkrs_string_list *l = NULL;
-    CHECK_RC(zkrs_partitioner_state(NULL, &st), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_state(a, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_state(NULL, &st, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_state(a, NULL, NULL), ZKRS_RC_NULL_ARGUMENT);
     CHECK_RC(zkrs_partitioner_wait_for_acquire(NULL, 0, &acquired), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_wait_for_acquire(a, 0, NULL), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_partitions(NULL, &l), ZKRS_RC_NULL_ARGUMENT);
-    CHECK_RC(zkrs_partitioner_partitions(a, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_OK(zkrs_partitioner_wait_for_acquire(a, 0, NULL)); /* the state out-parameter is optional */
+    CHECK_RC(zkrs_partitioner_acquired_items(NULL, &l), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_partitioner_acquired_items(a, NULL), ZKRS_RC_NULL_ARGUMENT);
     CHECK_RC(zkrs_partitioner_release_set(NULL), ZKRS_RC_NULL_ARGUMENT);
     CHECK_RC(zkrs_partitioner_finish(NULL), ZKRS_RC_NULL_ARGUMENT);
     zkrs_partitioner_free(b);
@@ -517,7 +517,7 @@ static void test_close_and_free(const char *hosts) {
     char ppath2[256];
     path_of(ppath2, sizeof ppath2, "close-partition");
     zkrs_partitioner *sp = NULL;
-    CHECK_OK(zkrs_partitioner_new(c, ppath2, items, 1, "solo", 100, 100, &sp));
+    CHECK_OK(zkrs_partitioner_new(c, ppath2, items, 1, "solo", 100, NULL, NULL, NULL, &sp));
 
     /* close ends a blocked barrier wait and a blocked enter */
     blocked w, e;
@@ -550,7 +550,7 @@ static void test_close_and_free(const char *hosts) {
     CHECK_RC(zkrs_party_len(p, &len), ZKRS_RC_CLOSED);
     CHECK_OK(zkrs_party_participating(p, &in));
     CHECK(in); /* it did not leave; its node went with the session */
-    bool acq = true;
+    int32_t acq = -1;
     CHECK_RC(zkrs_partitioner_release_set(sp), ZKRS_RC_CLOSED);
     CHECK_RC(zkrs_partitioner_finish(sp), ZKRS_RC_CLOSED);
     CHECK_RC(zkrs_partitioner_wait_for_acquire(sp, 0, &acq), ZKRS_RC_CLOSED);
