@@ -256,3 +256,22 @@ func gozkLeader(ud unsafe.Pointer, e *C.zkrs_election) {
 	}()
 	call.lead(&Leadership{p: e})
 }
+
+// gozkPartition runs a SetPartitioner's PartitionFunc on the partitioner's own thread and marks the
+// items it took in mine (one entry per item, all false on entry). A panic must not unwind through zkrs:
+// it is recovered and the member takes nothing.
+//
+//export gozkPartition
+func gozkPartition(ud unsafe.Pointer, identifier *C.char, members, items *C.zkrs_string_list, mine *C.bool) {
+	defer func() { _ = recover() }()
+	call := cgo.Handle(uintptr(ud)).Value().(*partitionCall)
+	set := goStrings(items)
+	taken := make(map[string]bool)
+	for _, it := range call.fn(C.GoString(identifier), goStrings(members), set) {
+		taken[it] = true
+	}
+	marks := unsafe.Slice(mine, len(set))
+	for i, it := range set {
+		marks[i] = C.bool(taken[it])
+	}
+}

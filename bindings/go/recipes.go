@@ -2,12 +2,14 @@ package zkrs
 
 /*
 #include <stdlib.h>
-#include "zkrs.h"
+#include "shim.h"
 */
 import "C"
 
 import (
+	"errors"
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"time"
 	"unsafe"
@@ -456,11 +458,23 @@ const (
 // locks of its share.
 type SetPartitioner struct{ r *recipe }
 
+// PartitionFunc decides this member's share: identifier is this member's, members the party's
+// identifiers (sorted), items the set (as given, duplicates removed); it returns the items this member
+// takes. Every member must decide the same way for the same input. It runs on the partitioner's own
+// thread (not a Go-created one), one call at a time, never after Close returns; it must not call the
+// partitioner's Close. A panic is recovered and counts as taking nothing.
+type PartitionFunc func(identifier string, members, items []string) []string
+
+// partitionCall is the userdata of a partitioner's PartitionFunc, released by zkrs after its last call.
+type partitionCall struct{ fn PartitionFunc }
+
+func (p *partitionCall) released() {}
+
 // NewSetPartitioner joins the partition of items at path and starts dividing them. identifier ("" for
 // <hostname>-<pid>) must be usable in a node name; the party must be unchanged for timeBoundary
-// (negative: kazoo's 30 s) before a division; each lock attempt lasts at most maxReaction (negative:
-// 1 s).
-func (c *Client) NewSetPartitioner(path string, items []string, identifier string, timeBoundary, maxReaction time.Duration) (*SetPartitioner, error) {
+// (negative: kazoo's 30 s) before a division. partition nil is kazoo's round robin over the sorted
+// members and sorted items, so Go, C and kazoo members of one group agree.
+func (c *Client) NewSetPartitioner(path string, items []string, identifier string, timeBoundary time.Duration, partition PartitionFunc) (*SetPartitioner, error) {
 	cid, freeID, err := cOptString("set partitioner", path, identifier)
 	if err != nil {
 		return nil, err
@@ -478,11 +492,23 @@ func (c *Client) NewSetPartitioner(path string, items []string, identifier strin
 			defer C.free(unsafe.Pointer(citems[i]))
 		}
 	}
+	if timeBoundary < 0 {
+		timeBoundary = 30 * time.Second
+	}
+	var h cgo.Handle // 0: no partition func
+	if partition != nil {
+		h = newHandle(&partitionCall{partition})
+	}
+	reached := false // once zkrs_partitioner_new ran, zkrs releases h (also when it failed)
 	r, err := c.newRecipe("set partitioner", path, func(p *C.zkrs_client, cpath *C.char) (unsafe.Pointer, C.zkrs_rc) {
+		reached = true
 		var out *C.zkrs_partitioner
-		rc := C.zkrs_partitioner_new(p, cpath, arr, C.size_t(len(items)), cid, millis(timeBoundary), millis(maxReaction), &out)
+		rc := C.gozk_partitioner_new(p, cpath, arr, C.size_t(len(items)), cid, millis(timeBoundary), C.uintptr_t(h), &out)
 		return unsafe.Pointer(out), rc
 	}, func(p unsafe.Pointer) { C.zkrs_partitioner_free((*C.zkrs_partitioner)(p)) })
+	if !reached && h != 0 {
+		deleteHandle(h)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -495,25 +521,49 @@ func partp(p unsafe.Pointer) *C.zkrs_partitioner { return (*C.zkrs_partitioner)(
 
 // State is the current state.
 func (s *SetPartitioner) State() (PartitionState, error) {
+	st, _, err := s.StateID()
+	return st, err
+}
+
+// StateID is the current state and the number of transitions so far (for WaitForChange).
+func (s *SetPartitioner) StateID() (PartitionState, uint64, error) {
 	var st C.int32_t
-	err := s.r.call("state", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_state(partp(p), &st) })
-	return PartitionState(st), err
+	var id C.uint64_t
+	err := s.r.call("state", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_state(partp(p), &st, &id) })
+	return PartitionState(st), uint64(id), err
 }
 
-// WaitForAcquire blocks up to timeout (negative: no limit) until the set is acquired; false when it
-// is not (at once in PartitionFailure).
+// WaitForAcquire blocks up to timeout (negative: no limit) until the state is no longer
+// PartitionAllocating; true when the set is acquired, false when still allocating at the timeout or in
+// PartitionRelease / PartitionFailure (see State).
 func (s *SetPartitioner) WaitForAcquire(timeout time.Duration) (bool, error) {
-	var ok C.bool
+	var st C.int32_t
 	err := s.r.call("wait for acquire", func(p unsafe.Pointer) C.zkrs_rc {
-		return C.zkrs_partitioner_wait_for_acquire(partp(p), millis(timeout), &ok)
+		return C.zkrs_partitioner_wait_for_acquire(partp(p), millis(timeout), &st)
 	})
-	return bool(ok), err
+	if errors.Is(err, ErrTimeout) {
+		return false, nil
+	}
+	return err == nil && PartitionState(st) == PartitionAcquired, err
 }
 
-// Partitions are this member's items of the last completed division.
+// WaitForChange blocks up to timeout (negative: no limit) until a transition after the one numbered
+// seen (from StateID), and returns the new state and its number; at once if seen is not the current
+// number. ErrTimeout if nothing changed.
+func (s *SetPartitioner) WaitForChange(seen uint64, timeout time.Duration) (PartitionState, uint64, error) {
+	var st C.int32_t
+	var id C.uint64_t
+	err := s.r.call("wait for change", func(p unsafe.Pointer) C.zkrs_rc {
+		return C.zkrs_partitioner_wait_for_change(partp(p), C.uint64_t(seen), millis(timeout), &st, &id)
+	})
+	return PartitionState(st), uint64(id), err
+}
+
+// Partitions are the items this member holds: its share while PartitionAcquired and still in
+// PartitionRelease; empty otherwise.
 func (s *SetPartitioner) Partitions() ([]string, error) {
 	var l *C.zkrs_string_list
-	if err := s.r.call("partitions", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_partitions(partp(p), &l) }); err != nil {
+	if err := s.r.call("partitions", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_acquired_items(partp(p), &l) }); err != nil {
 		return nil, err
 	}
 	defer C.zkrs_string_list_free(l)
@@ -530,8 +580,11 @@ func (s *SetPartitioner) Finish() error {
 	return s.r.call("finish", func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_finish(partp(p)) })
 }
 
-// Close finishes the member (if not done) and releases the object.
-func (s *SetPartitioner) Close() { s.r.close() }
+// Close finishes the member (if not done; this also ends a WaitForAcquire or WaitForChange in
+// progress) and releases the object.
+func (s *SetPartitioner) Close() {
+	s.r.closeCancelling(func(p unsafe.Pointer) C.zkrs_rc { return C.zkrs_partitioner_finish(partp(p)) })
+}
 
 // NonBlockingLease is kazoo's NonBlockingLease: tries once to obtain the lease at path for duration
 // under identifier ("" for the host name); true when obtained (nobody held it, its holder's time was

@@ -386,32 +386,87 @@ func TestDoubleBarrier(t *testing.T) {
 	clients[0].DeleteRecursive(ctx(t), root+"-2")
 }
 
+// settle drives the members until every one holds its share: ReleaseSet in PartitionRelease,
+// otherwise WaitForChange on a member still dividing.
+func settle(t *testing.T, members ...*zkrs.SetPartitioner) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		var pending *zkrs.SetPartitioner
+		var pendingID uint64
+		for _, p := range members {
+			st, id, err := p.StateID()
+			must(t, err, "state")
+			switch st {
+			case zkrs.PartitionRelease:
+				must(t, p.ReleaseSet(), "release set")
+			case zkrs.PartitionAllocating:
+				pending, pendingID = p, id
+			case zkrs.PartitionFailure:
+				t.Fatal("a member failed")
+			}
+		}
+		if pending == nil {
+			if all := allAcquired(t, members); all {
+				return
+			}
+			continue
+		}
+		if _, _, err := pending.WaitForChange(pendingID, 200*time.Millisecond); err != nil && !errors.Is(err, zkrs.ErrTimeout) {
+			t.Fatalf("wait for change: %v", err)
+		}
+	}
+	t.Fatal("the members did not all acquire their share")
+}
+
+func allAcquired(t *testing.T, members []*zkrs.SetPartitioner) bool {
+	for _, p := range members {
+		if st, err := p.State(); err != nil || st != zkrs.PartitionAcquired {
+			return false
+		}
+	}
+	return true
+}
+
 func TestSetPartitioner(t *testing.T) {
 	a, b := connect(t), connect(t)
 	root := unique("partition")
 	items := []string{"a", "b", "c", "d", "e"}
-	pa, err := a.NewSetPartitioner(root, items, "m1", 200*time.Millisecond, -1)
+	pa, err := a.NewSetPartitioner(root, items, "m1", 200*time.Millisecond, nil)
 	must(t, err, "member 1")
 	defer pa.Close()
-	pb, err := b.NewSetPartitioner(root, items, "m2", 200*time.Millisecond, -1)
+	if ok, err := pa.WaitForAcquire(wait); err != nil || !ok {
+		t.Fatalf("alone: wait for acquire: %v %v", ok, err)
+	}
+	alone, err := pa.Partitions()
+	must(t, err, "partitions")
+	if joinComma(alone) != "a,b,c,d,e" {
+		t.Fatalf("alone the member holds %v", alone)
+	}
+	_, seen, err := pa.StateID()
+	must(t, err, "state id")
+	if _, _, err := pa.WaitForChange(seen, 50*time.Millisecond); !errors.Is(err, zkrs.ErrTimeout) {
+		t.Fatalf("wait for change with nothing changing: %v", err)
+	}
+	pb, err := b.NewSetPartitioner(root, items, "m2", 200*time.Millisecond, nil)
 	must(t, err, "member 2")
 	defer pb.Close()
-	// A division made before the second member joined is redone (ReleaseSet) once the party changed.
-	var all []string
-	eventually(t, "both members acquired a split of every item", func() bool {
-		for _, p := range []*zkrs.SetPartitioner{pa, pb} {
-			if st, _ := p.State(); st == zkrs.PartitionRelease {
-				p.ReleaseSet()
-			}
-		}
-		sa, _ := pa.State()
-		sb, _ := pb.State()
-		x, _ := pa.Partitions()
-		y, _ := pb.Partitions()
-		all = append(append([]string(nil), x...), y...)
-		sort.Strings(all)
-		return sa == zkrs.PartitionAcquired && sb == zkrs.PartitionAcquired && len(x) > 0 && len(y) > 0 && joinComma(all) == "a,b,c,d,e"
-	})
+	// The second member joining makes the first one's division stale: it goes to PartitionRelease.
+	st, id, err := pa.WaitForChange(seen, wait)
+	must(t, err, "wait for the party change")
+	if st != zkrs.PartitionRelease || id <= seen {
+		t.Fatalf("after a member joined: state %v id %d (was %d)", st, id, seen)
+	}
+	if held, _ := pa.Partitions(); joinComma(held) != "a,b,c,d,e" {
+		t.Fatalf("in release the member still holds its items, got %v", held)
+	}
+	settle(t, pa, pb)
+	x, _ := pa.Partitions()
+	y, _ := pb.Partitions()
+	// kazoo's round robin over the sorted members and items.
+	if joinComma(x) != "a,c,e" || joinComma(y) != "b,d" {
+		t.Fatalf("shares %v and %v", x, y)
+	}
 	if ok, err := pa.WaitForAcquire(wait); err != nil || !ok {
 		t.Fatalf("wait for acquire: %v %v", ok, err)
 	}
@@ -419,11 +474,79 @@ func TestSetPartitioner(t *testing.T) {
 	if st, _ := pb.State(); st != zkrs.PartitionFailure {
 		t.Fatalf("state after finish: %v", st)
 	}
-	if _, err := a.NewSetPartitioner(root, []string{"x/y"}, "", -1, -1); !errors.Is(err, zkrs.ErrBadArguments) && !errors.Is(err, zkrs.ErrInvalidPath) {
+	if ok, err := pb.WaitForAcquire(0); err != nil || ok {
+		t.Fatalf("wait for acquire after finish: %v %v", ok, err)
+	}
+	if held, _ := pb.Partitions(); len(held) != 0 {
+		t.Fatalf("finished member holds %v", held)
+	}
+	if _, err := a.NewSetPartitioner(root, []string{"x/y"}, "", -1, nil); !errors.Is(err, zkrs.ErrBadArguments) && !errors.Is(err, zkrs.ErrInvalidPath) {
 		t.Fatalf("item with a slash: %v", err)
 	}
 	pa.Close()
+	if _, err := pa.State(); !errors.Is(err, zkrs.ErrClosed) {
+		t.Fatalf("state after close: %v", err)
+	}
 	a.DeleteRecursive(ctx(t), root)
+}
+
+func TestSetPartitionerFunc(t *testing.T) {
+	a, b := connect(t), connect(t)
+	root := unique("partition-fn")
+	items := []string{"a", "b", "c", "d"}
+	before := zkrs.LiveHandles()
+	var mu sync.Mutex
+	calls := map[string][]string{} // identifier -> the members it was last called with
+	// The first of the sorted members takes the first two items, the other the rest.
+	split := func(identifier string, members, set []string) []string {
+		mu.Lock()
+		calls[identifier] = members
+		mu.Unlock()
+		if identifier == members[0] {
+			return set[:2]
+		}
+		return append([]string{"not-an-item"}, set[2:]...)
+	}
+	pa, err := a.NewSetPartitioner(root, items, "m1", 100*time.Millisecond, split)
+	must(t, err, "member 1")
+	pb, err := b.NewSetPartitioner(root, items, "m2", 100*time.Millisecond, split)
+	must(t, err, "member 2")
+	if n := zkrs.LiveHandles() - before; n != 2 {
+		t.Fatalf("%d live handles for 2 partition funcs", n)
+	}
+	settle(t, pa, pb)
+	x, _ := pa.Partitions()
+	y, _ := pb.Partitions()
+	if joinComma(x) != "a,b" || joinComma(y) != "c,d" {
+		t.Fatalf("shares %v and %v", x, y)
+	}
+	mu.Lock()
+	if joinComma(calls["m1"]) != "m1,m2" || joinComma(calls["m2"]) != "m1,m2" {
+		t.Fatalf("partition func called with %v", calls)
+	}
+	mu.Unlock()
+	pa.Close()
+	pb.Close()
+	eventually(t, "the partition funcs released", func() bool { return zkrs.LiveHandles() == before })
+
+	// A panicking func takes nothing, and does not take the process down.
+	p, err := a.NewSetPartitioner(root+"-panic", items, "m1", 0, func(string, []string, []string) []string { panic("boom") })
+	must(t, err, "panicking member")
+	if ok, err := p.WaitForAcquire(wait); err != nil || !ok {
+		t.Fatalf("panicking func: wait for acquire: %v %v", ok, err)
+	}
+	if held, _ := p.Partitions(); len(held) != 0 {
+		t.Fatalf("panicking func holds %v", held)
+	}
+	p.Close()
+	// A call refused before reaching zkrs releases the func as well.
+	a.Close()
+	if _, err := a.NewSetPartitioner(root, items, "m1", 0, split); err == nil {
+		t.Fatal("new partitioner on a closed client")
+	}
+	eventually(t, "every partition func released", func() bool { return zkrs.LiveHandles() == before })
+	b.DeleteRecursive(ctx(t), root)
+	b.DeleteRecursive(ctx(t), root+"-panic")
 }
 
 func TestNonBlockingLease(t *testing.T) {

@@ -148,3 +148,11 @@ zkrs_rc gozk_election_set_lost(zkrs_election *e, uintptr_t h) {
 zkrs_rc gozk_election_run(zkrs_election *e, int32_t timeout_ms, uintptr_t h) {
     return zkrs_election_run(e, timeout_ms, (zkrs_leader_fn)gozkLeader, UD(h), (zkrs_free_fn)gozkRelease);
 }
+
+/* h 0: no partition function (kazoo's round robin). */
+zkrs_rc gozk_partitioner_new(zkrs_client *c, const char *path, const char *const *items, size_t items_len,
+                            const char *identifier, int32_t time_boundary_ms, uintptr_t h, zkrs_partitioner **out) {
+    zkrs_partition_fn fn = h == 0 ? NULL : (zkrs_partition_fn)gozkPartition;
+    zkrs_free_fn release = h == 0 ? NULL : (zkrs_free_fn)gozkRelease;
+    return zkrs_partitioner_new(c, path, items, items_len, identifier, time_boundary_ms, fn, UD(h), release, out);
+}

@@ -43,5 +43,7 @@ zkrs_rc gozk_lock_set_lost(zkrs_lock *l, uintptr_t h);
 zkrs_rc gozk_semaphore_set_lost(zkrs_semaphore *s, uintptr_t h);
 zkrs_rc gozk_election_set_lost(zkrs_election *e, uintptr_t h);
 zkrs_rc gozk_election_run(zkrs_election *e, int32_t timeout_ms, uintptr_t h);
+zkrs_rc gozk_partitioner_new(zkrs_client *c, const char *path, const char *const *items, size_t items_len,
+                            const char *identifier, int32_t time_boundary_ms, uintptr_t h, zkrs_partitioner **out);
 
 #endif

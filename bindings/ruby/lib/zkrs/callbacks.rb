@@ -11,6 +11,8 @@ module Zkrs
   #
   # The clients run in poll mode, so zkrs calls these only on Ruby threads: the client's dispatcher
   # thread, a thread closing the client, or a thread whose call was refused (free_userdata at once).
+  # The exception is a SetPartitioner's block, called from the partitioner's own thread (the ffi gem
+  # runs it on a Ruby thread with the GVL).
   module Callbacks
     @lock = Mutex.new
     @entries = {}
