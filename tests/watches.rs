@@ -269,7 +269,7 @@ fn watches_re_added_by_the_client_keep_order_with_sync_calls_of_other_threads() 
     for r in readers {
         r.join().unwrap();
     }
-    let states = states.lock().unwrap();
-    assert!(states.iter().all(|e| e.kazoo_state == KazooState::Connected), "the connection dropped: {states:?}");
+    let seen = states.lock().unwrap().clone();
+    assert!(seen.iter().all(|e| e.kazoo_state == KazooState::Connected), "the connection dropped: {seen:?}");
     zk.close().unwrap();
 }
