@@ -5,9 +5,6 @@
 //! What the recipes share lives here: contender names, the wake-up signal blocking calls wait on, and
 //! the cleanup of nodes a failed attempt leaves behind.
 
-// Shared helpers land before the recipes that use them; lifted once every recipe is in.
-#![allow(dead_code)]
-
 pub mod barrier;
 pub mod counter;
 pub mod partitioner;
