@@ -6,10 +6,22 @@
 //! the cleanup of nodes a failed attempt leaves behind.
 
 pub mod barrier;
+pub(crate) mod bounded;
 pub mod counter;
+pub mod election;
+pub mod lease;
+pub mod lock;
 pub mod partitioner;
 pub mod party;
 pub mod queue;
+pub mod semaphore;
+mod tree_cache;
+mod watchers;
+
+pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};
+pub use watchers::{
+    ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
+};
 
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
@@ -19,12 +31,6 @@ use parking_lot::{Condvar, Mutex};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-pub(crate) mod bounded;
-pub mod election;
-pub mod lease;
-pub mod lock;
-pub mod semaphore;
 
 /// A random 32-hex-digit id, as kazoo's `uuid.uuid4().hex` (lower case, no dashes).
 pub(crate) fn uuid_hex() -> String {
@@ -204,11 +210,3 @@ mod tests {
         assert_eq!(w.wait_after(w.seen(), Some(Instant::now() + Duration::from_millis(10))), WaitEnd::TimedOut);
     }
 }
-
-mod watchers;
-pub use watchers::{
-    ChildrenChanged, ChildrenWatch, ChildrenWatchFn, ChildrenWatchOptions, DataWatch, DataWatchFn, PatientChildrenWatch,
-};
-
-mod tree_cache;
-pub use tree_cache::{FaultListener, NodeData, TreeCache, TreeEvent, TreeEventType, TreeListener};
