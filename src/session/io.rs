@@ -598,8 +598,11 @@ impl IoLoop {
     }
 
     fn send(&mut self, out: Outgoing) {
-        // Also reached from reply handling (a watch re-added), where callers may be writing.
-        self.forbid_direct();
+        // Also reached from reply handling (a watch re-added), where callers may be writing. While
+        // `direct_allowed` is false nobody has written since this thread last took over.
+        if self.direct_allowed {
+            self.forbid_direct();
+        }
         let Outgoing { mut frame, action, sink, .. } = out;
         let action = match action {
             Action::RemoveWatches { path, user_path, kind, local, remove } => {
