@@ -519,6 +519,16 @@ typedef struct zkrs_partitioner zkrs_partitioner;
 typedef struct zkrs_party zkrs_party;
 
 /**
+ * A PatientChildrenWatch (`zkrs_patient_children_watch_new`): `zkrs_patient_children_watch_wait`
+ * blocks until the children of its node have been stable for a while,
+ * `zkrs_patient_children_watch_changed` then tells when they change again. It has no callbacks.
+ * Released by `zkrs_patient_children_watch_free` (before or after its client; once the client is
+ * closed its calls return `ZKRS_RC_CLOSED`). Its functions may be called from any thread, but not
+ * while or after it is freed.
+ */
+typedef struct zkrs_patient_children_watch zkrs_patient_children_watch;
+
+/**
  * A distributed priority queue, node for node compatible with kazoo's `Queue` (`<path>/entry-PPP-<seq>`;
  * a get removes the entry) or, made with `locking = true`, kazoo's `LockingQueue` (`<path>/entries/...`
  * locked under `<path>/taken/` while processed; `zkrs_queue_consume` removes the entry,
@@ -2883,6 +2893,43 @@ bool zkrs_children_watch_is_stopped(const struct zkrs_children_watch *w);
  * As `zkrs_data_watch_free`.
  */
 void zkrs_children_watch_free(struct zkrs_children_watch *w);
+
+/**
+ * A PatientChildrenWatch on the children of `path` (kazoo's `PatientChildrenWatch`), in `*out`:
+ * nothing is read or watched until `zkrs_patient_children_watch_wait`. `time_boundary_ms` (>= 0,
+ * kazoo's default 30000): how long the children must stay unchanged. `ZKRS_RC_INVALID_PATH` for a bad
+ * path, `ZKRS_RC_BAD_ARGUMENTS` for a negative boundary. Release it with
+ * `zkrs_patient_children_watch_free`.
+ */
+zkrs_rc zkrs_patient_children_watch_new(struct zkrs_client *c, const char *path, int32_t time_boundary_ms, struct zkrs_patient_children_watch **out);
+
+/**
+ * Blocks the calling thread until the children of the node have not changed for the time boundary,
+ * up to `timeout_ms` (-1: no limit), and gives them (names, unsorted) in `*children_out`, which the
+ * caller frees with `zkrs_string_list_free`. Every change during the boundary starts it again. Each
+ * call waits afresh. `ZKRS_RC_NO_NODE` if the node does not exist, `ZKRS_RC_TIMEOUT` if the children
+ * did not settle in time, `ZKRS_RC_CLOSED` / `ZKRS_RC_SESSION_EXPIRED` when the client or the session
+ * ends meanwhile, `ZKRS_RC_WOULD_DEADLOCK` inside a callback of the client (the watch that sees
+ * changes could not run). With `dispatch=poll`, another thread must be calling
+ * `zkrs_client_dispatch` meanwhile.
+ */
+zkrs_rc zkrs_patient_children_watch_wait(struct zkrs_patient_children_watch *w, int32_t timeout_ms, struct zkrs_string_list **children_out);
+
+/**
+ * Blocks the calling thread up to `timeout_ms` (-1: no limit; 0: only look) until the children
+ * given by the last successful `zkrs_patient_children_watch_wait` change (kazoo's async result of
+ * `start`). `ZKRS_RC_OK` once they changed or can no longer be vouched for (the session expired);
+ * `ZKRS_RC_TIMEOUT` while they are unchanged; `ZKRS_RC_BAD_ARGUMENTS` before any successful wait;
+ * `ZKRS_RC_CLOSED` once the client is closed. The change is seen by the client's dispatcher: with `dispatch=poll`, another thread must be
+ * calling `zkrs_client_dispatch` meanwhile.
+ */
+zkrs_rc zkrs_patient_children_watch_changed(struct zkrs_patient_children_watch *w, int32_t timeout_ms);
+
+/**
+ * Releases the watch (its armed child watch, if any, fires into nothing). NULL does nothing. Not
+ * while another thread waits on it.
+ */
+void zkrs_patient_children_watch_free(struct zkrs_patient_children_watch *w);
 
 #ifdef __cplusplus
 }  // extern "C"

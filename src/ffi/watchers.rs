@@ -1,16 +1,20 @@
-//! kazoo's DataWatch and ChildrenWatch for C: `zkrs_data_watch`, `zkrs_children_watch`.
+//! kazoo's DataWatch, ChildrenWatch and PatientChildrenWatch for C: `zkrs_data_watch`,
+//! `zkrs_children_watch`, `zkrs_patient_children_watch`.
 
+use super::barrier::wait_limit;
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::stat::zkrs_stat;
 use super::watch::{event_state, zkrs_free_fn, zkrs_watch_event};
-use super::{fail, finish, out_arg, str_arg, to_cstring, UserData};
+use super::{fail, fail_with, finish, out_arg, str_arg, to_cstring, UserData};
 use crate::error::codes;
-use crate::recipe::{ChildrenWatch, ChildrenWatchOptions, DataWatch};
+use crate::recipe::{ChildrenChanged, ChildrenWatch, ChildrenWatchOptions, DataWatch, PatientChildrenWatch};
 use crate::watch::WatchedEvent;
+use parking_lot::Mutex;
 use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The function of a `zkrs_data_watch`: called with the node's data (`data`, `len`) and stat, or with
 /// `data` NULL, `len` 0 and `stat` NULL while the node does not exist; `event` is the change that
@@ -234,6 +238,123 @@ pub unsafe extern "C" fn zkrs_children_watch_free(w: *mut zkrs_children_watch) {
         if !w.is_null() {
             let w = Box::from_raw(w);
             w.watch.stop();
+        }
+    }
+}
+
+/// A PatientChildrenWatch (`zkrs_patient_children_watch_new`): `zkrs_patient_children_watch_wait`
+/// blocks until the children of its node have been stable for a while,
+/// `zkrs_patient_children_watch_changed` then tells when they change again. It has no callbacks.
+/// Released by `zkrs_patient_children_watch_free` (before or after its client; once the client is
+/// closed its calls return `ZKRS_RC_CLOSED`). Its functions may be called from any thread, but not
+/// while or after it is freed.
+pub struct zkrs_patient_children_watch {
+    client: Arc<Handle>,
+    watch: PatientChildrenWatch,
+    path: String,
+    /// The change notice of the last successful wait (kazoo's second result of `start`).
+    changed: Mutex<Option<ChildrenChanged>>,
+}
+
+unsafe fn patient_arg<'a>(w: *mut zkrs_patient_children_watch) -> Result<&'a zkrs_patient_children_watch, zkrs_rc> {
+    let w = super::ref_arg(w as *const zkrs_patient_children_watch, "w")?;
+    w.client.usable()?;
+    Ok(w)
+}
+
+/// A PatientChildrenWatch on the children of `path` (kazoo's `PatientChildrenWatch`), in `*out`:
+/// nothing is read or watched until `zkrs_patient_children_watch_wait`. `time_boundary_ms` (>= 0,
+/// kazoo's default 30000): how long the children must stay unchanged. `ZKRS_RC_INVALID_PATH` for a bad
+/// path, `ZKRS_RC_BAD_ARGUMENTS` for a negative boundary. Release it with
+/// `zkrs_patient_children_watch_free`.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_patient_children_watch_new(
+    c: *mut zkrs_client,
+    path: *const c_char,
+    time_boundary_ms: i32,
+    out: *mut *mut zkrs_patient_children_watch,
+) -> zkrs_rc {
+    ffi_guard! {
+        let c = try_arg!(client_arg(c));
+        let path = try_arg!(str_arg(path, "path"));
+        let out = try_arg!(out_arg(out, "out"));
+        if let Err(e) = crate::path::validate_path(path, false) {
+            return fail_with(&e);
+        }
+        if time_boundary_ms < 0 {
+            return fail(codes::BAD_ARGUMENTS, &format!("time_boundary_ms is {time_boundary_ms}, must be >= 0"));
+        }
+        let watch = PatientChildrenWatch::new(&c.client, path, Duration::from_millis(time_boundary_ms as u64));
+        *out = Box::into_raw(Box::new(zkrs_patient_children_watch {
+            client: c.share(),
+            watch,
+            path: path.to_string(),
+            changed: Mutex::new(None),
+        }));
+        codes::OK
+    }
+}
+
+/// Blocks the calling thread until the children of the node have not changed for the time boundary,
+/// up to `timeout_ms` (-1: no limit), and gives them (names, unsorted) in `*children_out`, which the
+/// caller frees with `zkrs_string_list_free`. Every change during the boundary starts it again. Each
+/// call waits afresh. `ZKRS_RC_NO_NODE` if the node does not exist, `ZKRS_RC_TIMEOUT` if the children
+/// did not settle in time, `ZKRS_RC_CLOSED` / `ZKRS_RC_SESSION_EXPIRED` when the client or the session
+/// ends meanwhile, `ZKRS_RC_WOULD_DEADLOCK` inside a callback of the client (the watch that sees
+/// changes could not run). With `dispatch=poll`, another thread must be calling
+/// `zkrs_client_dispatch` meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_patient_children_watch_wait(
+    w: *mut zkrs_patient_children_watch,
+    timeout_ms: i32,
+    children_out: *mut *mut zkrs_string_list,
+) -> zkrs_rc {
+    ffi_guard! {
+        let w = try_arg!(patient_arg(w));
+        let children_out = try_arg!(out_arg(children_out, "children_out"));
+        match w.watch.start(wait_limit(timeout_ms)) {
+            Ok((children, changed)) => {
+                let list = try_arg!(zkrs_string_list::new(children));
+                *w.changed.lock() = Some(changed);
+                *children_out = Box::into_raw(Box::new(list));
+                codes::OK
+            }
+            Err(e) => fail_with(&e),
+        }
+    }
+}
+
+/// Blocks the calling thread up to `timeout_ms` (-1: no limit; 0: only look) until the children
+/// given by the last successful `zkrs_patient_children_watch_wait` change (kazoo's async result of
+/// `start`). `ZKRS_RC_OK` once they changed or can no longer be vouched for (the session expired);
+/// `ZKRS_RC_TIMEOUT` while they are unchanged; `ZKRS_RC_BAD_ARGUMENTS` before any successful wait;
+/// `ZKRS_RC_CLOSED` once the client is closed. The change is seen by the client's dispatcher: with `dispatch=poll`, another thread must be
+/// calling `zkrs_client_dispatch` meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_patient_children_watch_changed(
+    w: *mut zkrs_patient_children_watch,
+    timeout_ms: i32,
+) -> zkrs_rc {
+    ffi_guard! {
+        let w = try_arg!(patient_arg(w));
+        // Cloned so a concurrent wait can store its own notice while this one blocks.
+        let Some(changed) = w.changed.lock().clone() else {
+            return fail(codes::BAD_ARGUMENTS, &format!("no zkrs_patient_children_watch_wait on {} has succeeded yet", w.path));
+        };
+        match changed.wait(wait_limit(timeout_ms)) {
+            Some(_) => codes::OK,
+            None => fail(codes::TIMEOUT, &format!("the children of {} are unchanged after {timeout_ms} ms", w.path)),
+        }
+    }
+}
+
+/// Releases the watch (its armed child watch, if any, fires into nothing). NULL does nothing. Not
+/// while another thread waits on it.
+#[no_mangle]
+pub unsafe extern "C" fn zkrs_patient_children_watch_free(w: *mut zkrs_patient_children_watch) {
+    ffi_guard! {
+        if !w.is_null() {
+            drop(Box::from_raw(w));
         }
     }
 }

@@ -3,7 +3,8 @@
  * new returns, a call per change with its event, stop by returning false, no callback after close/free
  * returns (a callback still running when free is called), free_userdata exactly once in every case
  * (also when new fails), the tree cache's events, reads from memory, a connection drop (via the
- * runner's proxy), and bad input for every function.
+ * runner's proxy), PatientChildrenWatch (settled children, a change restarts the boundary, timeout,
+ * the change notice), and bad input for every function.
  */
 #include "check.h"
 
@@ -339,6 +340,87 @@ static void test_tree_cache(zkrs_client *c) {
     printf("tree cache: events in order, reads from memory, close releases everything\n");
 }
 
+/* ---- PatientChildrenWatch ------------------------------------------------------------------------ */
+
+/* Creates a child after a delay, on its own thread, while the main thread waits. */
+typedef struct late_child {
+    zkrs_client *c;
+    int delay_ms;
+    char child[256];
+} late_child;
+
+static void *create_late(void *arg) {
+    late_child *l = arg;
+    sleep_ms(l->delay_ms);
+    CHECK_OK(zkrs_client_create(l->c, l->child, NULL, 0, NULL, NULL, NULL));
+    return NULL;
+}
+
+static void test_patient_children_watch(zkrs_client *c) {
+    zkrs_patient_children_watch *w = NULL;
+    zkrs_string_list *l = NULL;
+    CHECK_OK(zkrs_client_create(c, path("/pc"), NULL, 0, NULL, NULL, NULL));
+    CHECK_OK(zkrs_client_create(c, path("/pc/a"), NULL, 0, NULL, NULL, NULL));
+    CHECK_OK(zkrs_patient_children_watch_new(c, path("/pc"), 300, &w));
+    CHECK_RC(zkrs_patient_children_watch_changed(w, 0), ZKRS_RC_BAD_ARGUMENTS); /* no wait yet */
+
+    /* stable children come back once the boundary has passed, not before */
+    long long t0 = now_ms();
+    CHECK_OK(zkrs_patient_children_watch_wait(w, -1, &l));
+    CHECK_MSG(now_ms() - t0 >= 300, "wait returned after %lld ms, before the 300 ms boundary", now_ms() - t0);
+    CHECK_INT((int)zkrs_string_list_len(l), 1);
+    CHECK_STR(zkrs_string_list_get(l, 0), "a");
+    zkrs_string_list_free(l);
+    l = NULL;
+
+    /* the change notice: nothing yet, then the next change */
+    CHECK_RC(zkrs_patient_children_watch_changed(w, 0), ZKRS_RC_TIMEOUT);
+    CHECK_OK(zkrs_client_create(c, path("/pc/b"), NULL, 0, NULL, NULL, NULL));
+    CHECK_OK(zkrs_patient_children_watch_changed(w, WAIT_MS));
+
+    /* a change 200 ms into a 600 ms boundary restarts it: no return before 800 ms, with the new child */
+    zkrs_patient_children_watch *w2 = NULL;
+    CHECK_OK(zkrs_patient_children_watch_new(c, path("/pc"), 600, &w2));
+    late_child late = {c, 200, ""};
+    snprintf(late.child, sizeof late.child, "%s", path("/pc/c"));
+    pthread_t th;
+    t0 = now_ms();
+    CHECK(pthread_create(&th, NULL, create_late, &late) == 0);
+    CHECK_OK(zkrs_patient_children_watch_wait(w2, WAIT_MS, &l));
+    long long took = now_ms() - t0;
+    pthread_join(th, NULL);
+    zkrs_patient_children_watch_free(w2);
+    CHECK_MSG(took >= 800, "wait returned after %lld ms, the change at 200 ms did not restart the boundary", took);
+    CHECK_INT((int)zkrs_string_list_len(l), 3);
+    zkrs_string_list_free(l);
+    l = NULL;
+
+    /* children that never settle within the timeout: TIMEOUT, out-param untouched */
+    zkrs_patient_children_watch *slow = NULL;
+    CHECK_OK(zkrs_patient_children_watch_new(c, path("/pc"), 5000, &slow));
+    t0 = now_ms();
+    CHECK_RC(zkrs_patient_children_watch_wait(slow, 200, &l), ZKRS_RC_TIMEOUT);
+    CHECK_MSG(now_ms() - t0 < 4000, "the 200 ms timeout took %lld ms", now_ms() - t0);
+    CHECK(l == NULL);
+    zkrs_patient_children_watch_free(slow);
+
+    /* no node: NO_NODE */
+    zkrs_patient_children_watch *none = NULL;
+    CHECK_OK(zkrs_patient_children_watch_new(c, path("/nope"), 0, &none));
+    CHECK_RC(zkrs_patient_children_watch_wait(none, WAIT_MS, &l), ZKRS_RC_NO_NODE);
+    CHECK(l == NULL);
+    zkrs_patient_children_watch_free(none);
+
+    /* freed after a wait, with its child watch still armed: later changes touch nothing */
+    zkrs_patient_children_watch_free(w);
+    CHECK_OK(zkrs_client_create(c, path("/pc/d"), NULL, 0, NULL, NULL, NULL));
+    CHECK_OK(zkrs_client_sync(c, "/"));
+    /* freed without any wait */
+    CHECK_OK(zkrs_patient_children_watch_new(c, path("/pc"), 100, &w));
+    zkrs_patient_children_watch_free(w);
+    printf("patient children watch: settled children, a change restarts the boundary, timeout, change notice\n");
+}
+
 /* ---- bad input ------------------------------------------------------------------------------------ */
 
 static void test_bad_input(zkrs_client *c) {
@@ -393,10 +475,37 @@ static void test_bad_input(zkrs_client *c) {
     zkrs_children_watch_free(NULL);
     zkrs_tree_cache_free(t); /* never started */
 
+    zkrs_patient_children_watch *pw = NULL;
+    zkrs_string_list *pl = NULL;
+    CHECK_RC(zkrs_patient_children_watch_new(NULL, path("/p"), 10, &pw), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_patient_children_watch_new(c, NULL, 10, &pw), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_patient_children_watch_new(c, bad_utf8, 10, &pw), ZKRS_RC_INVALID_UTF8);
+    CHECK_RC(zkrs_patient_children_watch_new(c, "no-slash", 10, &pw), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_patient_children_watch_new(c, "/a//b", 10, &pw), ZKRS_RC_INVALID_PATH);
+    CHECK_RC(zkrs_patient_children_watch_new(c, path("/p"), -1, &pw), ZKRS_RC_BAD_ARGUMENTS);
+    CHECK_RC(zkrs_patient_children_watch_new(c, path("/p"), 10, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK(pw == NULL);
+    CHECK_RC(zkrs_patient_children_watch_wait(NULL, 10, &pl), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_RC(zkrs_patient_children_watch_changed(NULL, 10), ZKRS_RC_NULL_ARGUMENT);
+    CHECK_OK(zkrs_patient_children_watch_new(c, P, 0, &pw));
+    CHECK_RC(zkrs_patient_children_watch_wait(pw, 10, NULL), ZKRS_RC_NULL_ARGUMENT);
+    CHECK(pl == NULL);
+    zkrs_patient_children_watch_free(pw);
+    zkrs_patient_children_watch_free(NULL);
+
     /* a closed client */
     zkrs_client *closed = test_connect(test_hosts_saved);
     CHECK_OK(zkrs_tree_cache_new(closed, path("/t3"), &t));
+    CHECK_OK(zkrs_patient_children_watch_new(closed, P, 0, &pw));
+    CHECK_OK(zkrs_patient_children_watch_wait(pw, WAIT_MS, &pl));
+    zkrs_string_list_free(pl);
+    pl = NULL;
     CHECK_OK(zkrs_client_close(closed));
+    CHECK_RC(zkrs_patient_children_watch_new(closed, P, 0, &pw), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_patient_children_watch_wait(pw, WAIT_MS, &pl), ZKRS_RC_CLOSED);
+    CHECK_RC(zkrs_patient_children_watch_changed(pw, 0), ZKRS_RC_CLOSED);
+    CHECK(pl == NULL);
+    zkrs_patient_children_watch_free(pw); /* after its client was closed */
     CHECK_RC(zkrs_data_watch_new(closed, path("/d"), data_fn, &r, data_free, &dw), ZKRS_RC_CLOSED);
     CHECK_RC(zkrs_children_watch_new(closed, path("/d"), true, false, children_fn, NULL, NULL, &cw), ZKRS_RC_CLOSED);
     CHECK_RC(zkrs_tree_cache_new(closed, path("/t"), &t), ZKRS_RC_CLOSED);
@@ -434,6 +543,7 @@ int main(int argc, char **argv) {
     test_no_callback_after_free(c);
     test_children_watch(c);
     test_tree_cache(c);
+    test_patient_children_watch(c);
     test_bad_input(c);
     test_client_close();
     CHECK_OK(zkrs_client_delete(c, P, -1, true));
