@@ -3,7 +3,7 @@
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
-use super::lock::{identifier_arg, lost_arg, wait_arg, write_list, zkrs_lost_fn, LostGate};
+use super::lock::{free_recipe, identifier_arg, set_lost_callback, wait_arg, write_list, zkrs_lost_fn, LostGate};
 use super::watch::zkrs_free_fn;
 use super::{code_of, fail, fail_with, out_arg, ref_arg, str_arg};
 use crate::error::codes;
@@ -147,19 +147,8 @@ pub unsafe extern "C" fn zkrs_election_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let usable = ref_arg(election, "election").and_then(|e| e.handle.usable().map(|_| e));
-        match usable {
-            Ok(e) => {
-                e.lost.set(lost_arg(callback, userdata, free_userdata));
-                codes::OK
-            }
-            Err(rc) => {
-                if let Some(free) = free_userdata {
-                    free(userdata);
-                }
-                rc
-            }
-        }
+        let gate = ref_arg(election, "election").and_then(|e| e.handle.usable().map(|_| &*e.lost));
+        set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }
 
@@ -172,11 +161,6 @@ pub unsafe extern "C" fn zkrs_election_free(election: *mut zkrs_election) {
             return;
         }
         let mut e = Box::from_raw(election);
-        if e.handle.not_forked().is_err() {
-            std::mem::forget(e.election.take());
-            return;
-        }
-        e.lost.set(None);
-        drop(e.election.take());
+        free_recipe(&e.handle, e.election.take(), &e.lost);
     }
 }
