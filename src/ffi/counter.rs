@@ -1,8 +1,8 @@
 //! `zkrs_counter`: kazoo's Counter for C (integer, float and Curator-compatible counters).
 
 use super::client::{client_arg, zkrs_client, Handle};
-use super::{fail, fail_with, finish, out_arg, str_arg, zkrs_rc};
-use crate::error::{codes, Error};
+use super::{fail_with, finish, live_arg, out_arg, str_arg, zkrs_rc};
+use crate::error::Error;
 use crate::recipe::counter::{Change, Counter, CounterKind, CounterValue};
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -25,9 +25,7 @@ pub struct zkrs_counter {
 }
 
 unsafe fn counter_arg<'a>(ctr: *mut zkrs_counter) -> Result<&'a zkrs_counter, zkrs_rc> {
-    let c = ctr.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `counter` is NULL"))?;
-    c.client.usable()?;
-    Ok(c)
+    live_arg(ctr, "counter", |c| &c.client)
 }
 
 /// A counter of `kind` (`ZKRS_COUNTER_INT`, `ZKRS_COUNTER_FLOAT` or `ZKRS_COUNTER_CURATOR`) at

@@ -5,7 +5,7 @@ use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::lock::{free_recipe, identifier_arg, set_lost_callback, wait_arg, write_list, zkrs_lost_fn, LostGate};
 use super::watch::zkrs_free_fn;
-use super::{code_of, fail, fail_with, out_arg, ref_arg, str_arg};
+use super::{code_of, fail, fail_with, live_arg, out_arg, str_arg};
 use crate::error::codes;
 use crate::recipe::election::Election;
 use std::ffi::{c_char, c_void};
@@ -27,8 +27,7 @@ pub struct zkrs_election {
 }
 
 unsafe fn election_arg<'a>(e: *const zkrs_election) -> Result<&'a Election, zkrs_rc> {
-    let e = ref_arg(e, "election")?;
-    e.handle.usable()?;
+    let e = live_arg(e, "election", |e| &e.handle)?;
     Ok(e.election.as_ref().expect("present until free"))
 }
 
@@ -147,7 +146,7 @@ pub unsafe extern "C" fn zkrs_election_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let gate = ref_arg(election, "election").and_then(|e| e.handle.usable().map(|_| &*e.lost));
+        let gate = live_arg(election, "election", |e| &e.handle).map(|e| &*e.lost);
         set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }

@@ -10,7 +10,7 @@ use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::watch::zkrs_free_fn;
-use super::{fail, fail_with, finish, out_arg, ref_arg, str_arg, UserData};
+use super::{fail, fail_with, finish, live_arg, out_arg, ref_arg, str_arg, UserData};
 use crate::error::{codes, Error};
 use crate::recipe::lock::{Lock, LockKind, LostListener};
 use parking_lot::ReentrantMutex;
@@ -192,8 +192,7 @@ pub(crate) unsafe fn released_code(r: Result<bool, Error>, released_out: *mut bo
 }
 
 unsafe fn lock_arg<'a>(l: *const zkrs_lock) -> Result<&'a Lock, zkrs_rc> {
-    let l = ref_arg(l, "lock")?;
-    l.handle.usable()?;
+    let l = live_arg(l, "lock", |l| &l.handle)?;
     Ok(l.lock.as_ref().expect("present until free"))
 }
 
@@ -325,7 +324,7 @@ pub unsafe extern "C" fn zkrs_lock_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let gate = ref_arg(lock, "lock").and_then(|l| l.handle.usable().map(|_| &*l.lost));
+        let gate = live_arg(lock, "lock", |l| &l.handle).map(|l| &*l.lost);
         set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }

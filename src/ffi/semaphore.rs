@@ -9,7 +9,7 @@ use super::lock::{
     LostGate,
 };
 use super::watch::zkrs_free_fn;
-use super::{fail_with, out_arg, ref_arg, str_arg};
+use super::{fail_with, live_arg, out_arg, str_arg};
 use crate::error::codes;
 use crate::recipe::semaphore::Semaphore;
 use std::ffi::{c_char, c_void};
@@ -25,8 +25,7 @@ pub struct zkrs_semaphore {
 }
 
 unsafe fn sem_arg<'a>(s: *const zkrs_semaphore) -> Result<&'a Semaphore, zkrs_rc> {
-    let s = ref_arg(s, "sem")?;
-    s.handle.usable()?;
+    let s = live_arg(s, "sem", |s| &s.handle)?;
     Ok(s.sem.as_ref().expect("present until free"))
 }
 
@@ -123,7 +122,7 @@ pub unsafe extern "C" fn zkrs_semaphore_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let gate = ref_arg(sem, "sem").and_then(|s| s.handle.usable().map(|_| &*s.lost));
+        let gate = live_arg(sem, "sem", |s| &s.handle).map(|s| &*s.lost);
         set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }
