@@ -11,7 +11,7 @@
 //! ends on timeout, cancel, close or session loss; the holder is told when its lease is lost.
 
 use super::bounded::{remove_in_background, Bounds};
-use super::lock::{Lock, LostListener, Shared};
+use super::lock::{enter_gate, Lock, LostListener, Shared};
 use super::{check_session, deadline_after, delete_until_gone, uuid_hex, StateWatch, WaitEnd, Wake};
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
@@ -104,14 +104,8 @@ impl Semaphore {
     /// [`Error::BadArguments`] when the limit stored in the node differs from `max_leases`.
     pub fn acquire(&self, blocking: bool, timeout: Option<Duration>) -> Result<bool> {
         let deadline = deadline_after(timeout);
-        let gate_deadline = if blocking { deadline } else { Some(Instant::now()) };
-        let _gate = match gate_deadline {
-            None => self.gate.lock(),
-            Some(d) => match self.gate.try_lock_until(d) {
-                Some(g) => g,
-                None if blocking => return Err(self.timeout_error(timeout)),
-                None => return Ok(false),
-            },
+        let Some(_gate) = enter_gate(&self.gate, blocking, deadline) else {
+            return if blocking { Err(self.timeout_error(timeout)) } else { Ok(false) };
         };
         if self.is_acquired() {
             return Ok(true);
