@@ -166,11 +166,7 @@ impl Semaphore {
         loop {
             (bounds.stop)()?;
             let seen = self.wake.seen();
-            if self.client.kazoo_state() != KazooState::Connected {
-                if !blocking {
-                    return Err(Error::ConnectionLoss(format!("not connected while trying semaphore {}", self.path)));
-                }
-                self.wait(bounds, seen)?;
+            if !self.connected_or_wait(bounds, blocking, seen)? {
                 continue;
             }
             match self.try_lease(bounds, lease) {
@@ -231,11 +227,7 @@ impl Semaphore {
         loop {
             (bounds.stop)()?;
             let seen = self.wake.seen();
-            if self.client.kazoo_state() != KazooState::Connected {
-                if !blocking {
-                    return Err(Error::ConnectionLoss(format!("not connected while trying semaphore {}", self.path)));
-                }
-                self.wait(bounds, seen)?;
+            if !self.connected_or_wait(bounds, blocking, seen)? {
                 continue;
             }
             match f() {
@@ -243,6 +235,20 @@ impl Semaphore {
                 other => return other,
             }
         }
+    }
+
+    /// Whether the client is connected. If not, a blocking attempt waits for a change after `seen` (the
+    /// wake count read before the state; within the bounds) and a non-blocking one fails with
+    /// connection loss.
+    fn connected_or_wait(&self, bounds: &Bounds, blocking: bool, seen: u64) -> Result<bool> {
+        if self.client.kazoo_state() == KazooState::Connected {
+            return Ok(true);
+        }
+        if !blocking {
+            return Err(Error::ConnectionLoss(format!("not connected while trying semaphore {}", self.path)));
+        }
+        self.wait(bounds, seen)?;
+        Ok(false)
     }
 
     fn wait(&self, bounds: &Bounds, seen: u64) -> Result<()> {
