@@ -5,7 +5,7 @@ use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::lock::{free_recipe, identifier_arg, set_lost_callback, wait_arg, write_list, zkrs_lost_fn, LostGate};
 use super::watch::zkrs_free_fn;
-use super::{code_of, fail, fail_with, live_arg, out_arg, str_arg};
+use super::{code_of, fail, fail_with, finish, live_arg, out_arg, str_arg};
 use crate::error::codes;
 use crate::recipe::election::Election;
 use std::ffi::{c_char, c_void};
@@ -45,15 +45,10 @@ pub unsafe extern "C" fn zkrs_election_new(
         let path = try_arg!(str_arg(path, "path"));
         let identifier = try_arg!(identifier_arg(identifier));
         let out = try_arg!(out_arg(out, "out"));
-        match Election::new(&c.client, path, identifier) {
-            Ok(election) => {
-                let lost = Arc::new(LostGate::default());
-                election.set_lost_listener(Some(lost.listener()));
-                *out = Box::into_raw(Box::new(zkrs_election { handle: c.share(), election: Some(election), lost }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Election::new(&c.client, path, identifier), |election| {
+            let lost = LostGate::attached(|listener| election.set_lost_listener(Some(listener)));
+            *out = Box::into_raw(Box::new(zkrs_election { handle: c.share(), election: Some(election), lost }));
+        })
     }
 }
 

@@ -62,6 +62,13 @@ unsafe impl Sync for LostGate {}
 unsafe impl Send for LostGate {}
 
 impl LostGate {
+    /// A new gate whose listener `attach` hands to the recipe object.
+    pub(crate) fn attached(attach: impl FnOnce(LostListener)) -> Arc<LostGate> {
+        let gate = Arc::new(LostGate::default());
+        attach(gate.listener());
+        gate
+    }
+
     /// The Rust listener that forwards to whatever C callback the gate holds.
     pub(crate) fn listener(self: &Arc<Self>) -> LostListener {
         let gate = self.clone();
@@ -241,15 +248,10 @@ pub unsafe extern "C" fn zkrs_lock_new_with_patterns(
                 extra.push(try_arg!(str_arg(*(items as *const *const c_char).add(i), "patterns[i]")));
             }
         }
-        match Lock::with_options(&c.client, path, identifier, kind, &extra) {
-            Ok(lock) => {
-                let lost = Arc::new(LostGate::default());
-                lock.set_lost_listener(Some(lost.listener()));
-                *out = Box::into_raw(Box::new(zkrs_lock { handle: c.share(), lock: Some(lock), lost }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Lock::with_options(&c.client, path, identifier, kind, &extra), |lock| {
+            let lost = LostGate::attached(|listener| lock.set_lost_listener(Some(listener)));
+            *out = Box::into_raw(Box::new(zkrs_lock { handle: c.share(), lock: Some(lock), lost }));
+        })
     }
 }
 

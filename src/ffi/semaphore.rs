@@ -9,7 +9,7 @@ use super::lock::{
     LostGate,
 };
 use super::watch::zkrs_free_fn;
-use super::{fail_with, live_arg, out_arg, str_arg};
+use super::{finish, live_arg, out_arg, str_arg};
 use crate::error::codes;
 use crate::recipe::semaphore::Semaphore;
 use std::ffi::{c_char, c_void};
@@ -45,15 +45,10 @@ pub unsafe extern "C" fn zkrs_semaphore_new(
         let path = try_arg!(str_arg(path, "path"));
         let identifier = try_arg!(identifier_arg(identifier));
         let out = try_arg!(out_arg(out, "out"));
-        match Semaphore::new(&c.client, path, identifier, max_leases) {
-            Ok(sem) => {
-                let lost = Arc::new(LostGate::default());
-                sem.set_lost_listener(Some(lost.listener()));
-                *out = Box::into_raw(Box::new(zkrs_semaphore { handle: c.share(), sem: Some(sem), lost }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Semaphore::new(&c.client, path, identifier, max_leases), |sem| {
+            let lost = LostGate::attached(|listener| sem.set_lost_listener(Some(listener)));
+            *out = Box::into_raw(Box::new(zkrs_semaphore { handle: c.share(), sem: Some(sem), lost }));
+        })
     }
 }
 
