@@ -1,7 +1,7 @@
 //! `zkrs_barrier` and `zkrs_double_barrier`: kazoo's Barrier and DoubleBarrier for C.
 
 use super::client::{client_arg, zkrs_client, Handle};
-use super::{code_of, fail, fail_with, finish, out_arg, str_arg, zkrs_rc};
+use super::{code_of, fail, fail_with, finish, live_arg, out_arg, str_arg, zkrs_rc};
 use crate::error::{codes, Error};
 use crate::recipe::barrier::{Barrier, DoubleBarrier};
 use std::ffi::c_char;
@@ -32,15 +32,11 @@ pub(crate) fn wait_limit(timeout_ms: i32) -> Option<Duration> {
 }
 
 unsafe fn barrier_arg<'a>(b: *mut zkrs_barrier) -> Result<&'a zkrs_barrier, zkrs_rc> {
-    let b = b.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `barrier` is NULL"))?;
-    b.client.usable()?;
-    Ok(b)
+    live_arg(b, "barrier", |b| &b.client)
 }
 
 unsafe fn double_barrier_arg<'a>(b: *mut zkrs_double_barrier) -> Result<&'a zkrs_double_barrier, zkrs_rc> {
-    let b = b.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `barrier` is NULL"))?;
-    b.client.usable()?;
-    Ok(b)
+    live_arg(b, "barrier", |b| &b.client)
 }
 
 /// A barrier at `path` on client `c`, in `*out` (nothing is created on the server yet). Release it

@@ -1,8 +1,8 @@
 //! `zkrs_counter`: kazoo's Counter for C (integer, float and Curator-compatible counters).
 
 use super::client::{client_arg, zkrs_client, Handle};
-use super::{fail, fail_with, finish, out_arg, str_arg, zkrs_rc};
-use crate::error::{codes, Error};
+use super::{fail_with, finish, live_arg, out_arg, str_arg, zkrs_rc};
+use crate::error::Error;
 use crate::recipe::counter::{Change, Counter, CounterKind, CounterValue};
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -25,9 +25,7 @@ pub struct zkrs_counter {
 }
 
 unsafe fn counter_arg<'a>(ctr: *mut zkrs_counter) -> Result<&'a zkrs_counter, zkrs_rc> {
-    let c = ctr.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `counter` is NULL"))?;
-    c.client.usable()?;
-    Ok(c)
+    live_arg(ctr, "counter", |c| &c.client)
 }
 
 /// A counter of `kind` (`ZKRS_COUNTER_INT`, `ZKRS_COUNTER_FLOAT` or `ZKRS_COUNTER_CURATOR`) at
@@ -70,24 +68,19 @@ fn float_of(v: CounterValue) -> f64 {
     }
 }
 
-unsafe fn int_change(r: crate::error::Result<Change>, pre_out: *mut i64, post_out: *mut i64) -> zkrs_rc {
+/// The code of a change; the optional `pre_out`/`post_out` receive the values in the C type `of` gives.
+unsafe fn change_code<T>(
+    r: crate::error::Result<Change>,
+    pre_out: *mut T,
+    post_out: *mut T,
+    of: fn(CounterValue) -> T,
+) -> zkrs_rc {
     finish(r, |Change { pre, post }| {
         if !pre_out.is_null() {
-            *pre_out = int_of(pre);
+            *pre_out = of(pre);
         }
         if !post_out.is_null() {
-            *post_out = int_of(post);
-        }
-    })
-}
-
-unsafe fn float_change(r: crate::error::Result<Change>, pre_out: *mut f64, post_out: *mut f64) -> zkrs_rc {
-    finish(r, |Change { pre, post }| {
-        if !pre_out.is_null() {
-            *pre_out = float_of(pre);
-        }
-        if !post_out.is_null() {
-            *post_out = float_of(post);
+            *post_out = of(post);
         }
     })
 }
@@ -105,7 +98,7 @@ pub unsafe extern "C" fn zkrs_counter_add(
 ) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(counter_arg(counter));
-        int_change(c.counter.add(CounterValue::Int(delta)), pre_out, post_out)
+        change_code(c.counter.add(CounterValue::Int(delta)), pre_out, post_out, int_of)
     }
 }
 
@@ -119,7 +112,7 @@ pub unsafe extern "C" fn zkrs_counter_subtract(
 ) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(counter_arg(counter));
-        int_change(c.counter.subtract(CounterValue::Int(delta)), pre_out, post_out)
+        change_code(c.counter.subtract(CounterValue::Int(delta)), pre_out, post_out, int_of)
     }
 }
 
@@ -148,7 +141,7 @@ pub unsafe extern "C" fn zkrs_counter_add_float(
 ) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(counter_arg(counter));
-        float_change(c.counter.add(CounterValue::Float(delta)), pre_out, post_out)
+        change_code(c.counter.add(CounterValue::Float(delta)), pre_out, post_out, float_of)
     }
 }
 
@@ -162,7 +155,7 @@ pub unsafe extern "C" fn zkrs_counter_subtract_float(
 ) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(counter_arg(counter));
-        float_change(c.counter.subtract(CounterValue::Float(delta)), pre_out, post_out)
+        change_code(c.counter.subtract(CounterValue::Float(delta)), pre_out, post_out, float_of)
     }
 }
 

@@ -3,9 +3,9 @@
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
-use super::lock::{identifier_arg, lost_arg, wait_arg, write_list, zkrs_lost_fn, LostGate};
+use super::lock::{free_recipe, identifier_arg, set_lost_callback, wait_arg, write_list, zkrs_lost_fn, LostGate};
 use super::watch::zkrs_free_fn;
-use super::{code_of, fail, fail_with, out_arg, ref_arg, str_arg};
+use super::{code_of, fail, fail_with, finish, live_arg, out_arg, str_arg};
 use crate::error::codes;
 use crate::recipe::election::Election;
 use std::ffi::{c_char, c_void};
@@ -27,8 +27,7 @@ pub struct zkrs_election {
 }
 
 unsafe fn election_arg<'a>(e: *const zkrs_election) -> Result<&'a Election, zkrs_rc> {
-    let e = ref_arg(e, "election")?;
-    e.handle.usable()?;
+    let e = live_arg(e, "election", |e| &e.handle)?;
     Ok(e.election.as_ref().expect("present until free"))
 }
 
@@ -46,15 +45,10 @@ pub unsafe extern "C" fn zkrs_election_new(
         let path = try_arg!(str_arg(path, "path"));
         let identifier = try_arg!(identifier_arg(identifier));
         let out = try_arg!(out_arg(out, "out"));
-        match Election::new(&c.client, path, identifier) {
-            Ok(election) => {
-                let lost = Arc::new(LostGate::default());
-                election.set_lost_listener(Some(lost.listener()));
-                *out = Box::into_raw(Box::new(zkrs_election { handle: c.share(), election: Some(election), lost }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Election::new(&c.client, path, identifier), |election| {
+            let lost = LostGate::attached(|listener| election.set_lost_listener(Some(listener)));
+            *out = Box::into_raw(Box::new(zkrs_election { handle: c.share(), election: Some(election), lost }));
+        })
     }
 }
 
@@ -147,19 +141,8 @@ pub unsafe extern "C" fn zkrs_election_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let usable = ref_arg(election, "election").and_then(|e| e.handle.usable().map(|_| e));
-        match usable {
-            Ok(e) => {
-                e.lost.set(lost_arg(callback, userdata, free_userdata));
-                codes::OK
-            }
-            Err(rc) => {
-                if let Some(free) = free_userdata {
-                    free(userdata);
-                }
-                rc
-            }
-        }
+        let gate = live_arg(election, "election", |e| &e.handle).map(|e| &*e.lost);
+        set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }
 
@@ -172,11 +155,6 @@ pub unsafe extern "C" fn zkrs_election_free(election: *mut zkrs_election) {
             return;
         }
         let mut e = Box::from_raw(election);
-        if e.handle.not_forked().is_err() {
-            std::mem::forget(e.election.take());
-            return;
-        }
-        e.lost.set(None);
-        drop(e.election.take());
+        free_recipe(&e.handle, e.election.take(), &e.lost);
     }
 }

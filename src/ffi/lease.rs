@@ -28,8 +28,10 @@ fn now_arg(now_unix_ms: i64) -> impl Fn() -> SystemTime {
     move || at_unix_ms(now_unix_ms)
 }
 
+/// One attempt on a single lease (`count` None) or on `count` leases, the arguments checked as C's.
 unsafe fn lease(
     c: *mut zkrs_client,
+    count: Option<usize>,
     path: *const c_char,
     duration_ms: i64,
     identifier: *const c_char,
@@ -41,26 +43,13 @@ unsafe fn lease(
     let duration = try_arg!(duration_arg(duration_ms));
     let identifier = try_arg!(identifier_arg(identifier));
     let out = try_arg!(out_arg(obtained_out, "obtained_out"));
-    finish(NonBlockingLease::with_clock(&c.client, path, duration, identifier, clock), |l| *out = l.obtained())
-}
-
-unsafe fn multi_lease(
-    c: *mut zkrs_client,
-    count: usize,
-    path: *const c_char,
-    duration_ms: i64,
-    identifier: *const c_char,
-    obtained_out: *mut bool,
-    clock: &dyn Fn() -> SystemTime,
-) -> zkrs_rc {
-    let c = try_arg!(client_arg(c));
-    let path = try_arg!(str_arg(path, "path"));
-    let duration = try_arg!(duration_arg(duration_ms));
-    let identifier = try_arg!(identifier_arg(identifier));
-    let out = try_arg!(out_arg(obtained_out, "obtained_out"));
-    finish(MultiNonBlockingLease::with_clock(&c.client, count, path, duration, identifier, clock), |l| {
-        *out = l.obtained()
-    })
+    let obtained = match count {
+        None => NonBlockingLease::with_clock(&c.client, path, duration, identifier, clock).map(|l| l.obtained()),
+        Some(count) => {
+            MultiNonBlockingLease::with_clock(&c.client, count, path, duration, identifier, clock).map(|l| l.obtained())
+        }
+    };
+    finish(obtained, |obtained| *out = obtained)
 }
 
 /// kazoo's `NonBlockingLease`: tries once to obtain the lease at `path` for `duration_ms` as `identifier`
@@ -80,7 +69,7 @@ pub unsafe extern "C" fn zkrs_lease_new(
     obtained_out: *mut bool,
 ) -> zkrs_rc {
     ffi_guard! {
-        lease(c, path, duration_ms, identifier, obtained_out, &SystemTime::now)
+        lease(c, None, path, duration_ms, identifier, obtained_out, &SystemTime::now)
     }
 }
 
@@ -96,7 +85,7 @@ pub unsafe extern "C" fn zkrs_lease_new_at(
     obtained_out: *mut bool,
 ) -> zkrs_rc {
     ffi_guard! {
-        lease(c, path, duration_ms, identifier, obtained_out, &now_arg(now_unix_ms))
+        lease(c, None, path, duration_ms, identifier, obtained_out, &now_arg(now_unix_ms))
     }
 }
 
@@ -113,7 +102,7 @@ pub unsafe extern "C" fn zkrs_multi_lease_new(
     obtained_out: *mut bool,
 ) -> zkrs_rc {
     ffi_guard! {
-        multi_lease(c, count, path, duration_ms, identifier, obtained_out, &SystemTime::now)
+        lease(c, Some(count), path, duration_ms, identifier, obtained_out, &SystemTime::now)
     }
 }
 
@@ -130,6 +119,6 @@ pub unsafe extern "C" fn zkrs_multi_lease_new_at(
     obtained_out: *mut bool,
 ) -> zkrs_rc {
     ffi_guard! {
-        multi_lease(c, count, path, duration_ms, identifier, obtained_out, &now_arg(now_unix_ms))
+        lease(c, Some(count), path, duration_ms, identifier, obtained_out, &now_arg(now_unix_ms))
     }
 }

@@ -10,7 +10,7 @@ use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::watch::zkrs_free_fn;
-use super::{fail, fail_with, out_arg, ref_arg, str_arg, UserData};
+use super::{fail, fail_with, finish, live_arg, out_arg, ref_arg, str_arg, UserData};
 use crate::error::{codes, Error};
 use crate::recipe::lock::{Lock, LockKind, LostListener};
 use parking_lot::ReentrantMutex;
@@ -62,6 +62,13 @@ unsafe impl Sync for LostGate {}
 unsafe impl Send for LostGate {}
 
 impl LostGate {
+    /// A new gate whose listener `attach` hands to the recipe object.
+    pub(crate) fn attached(attach: impl FnOnce(LostListener)) -> Arc<LostGate> {
+        let gate = Arc::new(LostGate::default());
+        attach(gate.listener());
+        gate
+    }
+
     /// The Rust listener that forwards to whatever C callback the gate holds.
     pub(crate) fn listener(self: &Arc<Self>) -> LostListener {
         let gate = self.clone();
@@ -149,18 +156,50 @@ pub(crate) unsafe fn identifier_arg<'a>(p: *const c_char) -> Result<&'a str, zkr
     }
 }
 
-/// A lost callback registration: `f` NULL clears.
-pub(crate) fn lost_arg(
-    f: zkrs_lost_fn,
+/// Registers a lost callback (`callback` NULL clears) on the gate of a usable object; when the object
+/// is not usable, `free_userdata` runs now, since nothing else ever will call it.
+pub(crate) unsafe fn set_lost_callback(
+    gate: Result<&LostGate, zkrs_rc>,
+    callback: zkrs_lost_fn,
     userdata: *mut c_void,
     free_userdata: zkrs_free_fn,
-) -> Option<(unsafe extern "C" fn(*mut c_void), UserData, zkrs_free_fn)> {
-    f.map(|f| (f, UserData(userdata), free_userdata))
+) -> zkrs_rc {
+    match gate {
+        Ok(gate) => {
+            gate.set(callback.map(|f| (f, UserData(userdata), free_userdata)));
+            codes::OK
+        }
+        Err(rc) => {
+            if let Some(free) = free_userdata {
+                free(userdata);
+            }
+            rc
+        }
+    }
+}
+
+/// Frees a recipe object's core: in a forked child it only forgets it (touches nothing the parent
+/// owns); otherwise the lost callback is cleared first, so none runs once the free returns.
+pub(crate) fn free_recipe<R>(handle: &Handle, recipe: Option<R>, lost: &LostGate) {
+    if handle.not_forked().is_err() {
+        std::mem::forget(recipe);
+        return;
+    }
+    lost.set(None);
+    drop(recipe);
+}
+
+/// The code of a release; `*released_out` (may be NULL) receives whether something was held.
+pub(crate) unsafe fn released_code(r: Result<bool, Error>, released_out: *mut bool) -> zkrs_rc {
+    finish(r, |released| {
+        if !released_out.is_null() {
+            *released_out = released;
+        }
+    })
 }
 
 unsafe fn lock_arg<'a>(l: *const zkrs_lock) -> Result<&'a Lock, zkrs_rc> {
-    let l = ref_arg(l, "lock")?;
-    l.handle.usable()?;
+    let l = live_arg(l, "lock", |l| &l.handle)?;
     Ok(l.lock.as_ref().expect("present until free"))
 }
 
@@ -209,15 +248,10 @@ pub unsafe extern "C" fn zkrs_lock_new_with_patterns(
                 extra.push(try_arg!(str_arg(*(items as *const *const c_char).add(i), "patterns[i]")));
             }
         }
-        match Lock::with_options(&c.client, path, identifier, kind, &extra) {
-            Ok(lock) => {
-                let lost = Arc::new(LostGate::default());
-                lock.set_lost_listener(Some(lost.listener()));
-                *out = Box::into_raw(Box::new(zkrs_lock { handle: c.share(), lock: Some(lock), lost }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Lock::with_options(&c.client, path, identifier, kind, &extra), |lock| {
+            let lost = LostGate::attached(|listener| lock.set_lost_listener(Some(listener)));
+            *out = Box::into_raw(Box::new(zkrs_lock { handle: c.share(), lock: Some(lock), lost }));
+        })
     }
 }
 
@@ -242,15 +276,7 @@ pub unsafe extern "C" fn zkrs_lock_acquire(lock: *mut zkrs_lock, timeout_ms: i32
 pub unsafe extern "C" fn zkrs_lock_release(lock: *mut zkrs_lock, released_out: *mut bool) -> zkrs_rc {
     ffi_guard! {
         let l = try_arg!(lock_arg(lock));
-        match l.release() {
-            Ok(released) => {
-                if !released_out.is_null() {
-                    *released_out = released;
-                }
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        released_code(l.release(), released_out)
     }
 }
 
@@ -300,23 +326,8 @@ pub unsafe extern "C" fn zkrs_lock_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let l = match ref_arg(lock, "lock") {
-            Ok(l) => l,
-            Err(rc) => {
-                if let Some(free) = free_userdata {
-                    free(userdata);
-                }
-                return rc;
-            }
-        };
-        if let Err(rc) = l.handle.usable() {
-            if let Some(free) = free_userdata {
-                free(userdata);
-            }
-            return rc;
-        }
-        l.lost.set(lost_arg(callback, userdata, free_userdata));
-        codes::OK
+        let gate = live_arg(lock, "lock", |l| &l.handle).map(|l| &*l.lost);
+        set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }
 
@@ -330,11 +341,6 @@ pub unsafe extern "C" fn zkrs_lock_free(lock: *mut zkrs_lock) {
             return;
         }
         let mut l = Box::from_raw(lock);
-        if l.handle.not_forked().is_err() {
-            std::mem::forget(l.lock.take());
-            return;
-        }
-        l.lost.set(None);
-        drop(l.lock.take());
+        free_recipe(&l.handle, l.lock.take(), &l.lost);
     }
 }

@@ -227,6 +227,18 @@ pub(crate) fn out_arg<T>(p: *mut T, name: &str) -> Result<*mut T, zkrs_rc> {
     }
 }
 
+/// A recipe object argument: not NULL, and the client it was made on (`client` picks its handle)
+/// neither closed nor left behind by a fork.
+pub(crate) unsafe fn live_arg<'a, T>(
+    p: *const T,
+    name: &str,
+    client: fn(&T) -> &client::Handle,
+) -> Result<&'a T, zkrs_rc> {
+    let object = ref_arg(p, name)?;
+    client(object).usable()?;
+    Ok(object)
+}
+
 /// A `void *userdata` that crosses to the client's threads. The C caller promises (by the header's
 /// rules) that it may be used from the event thread.
 #[derive(Clone, Copy)]

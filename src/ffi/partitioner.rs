@@ -5,7 +5,7 @@ use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::watch::zkrs_free_fn;
 use super::watchers::CallbackCtx;
-use super::{code_of, fail, fail_with, out_arg, str_arg, zkrs_rc};
+use super::{code_of, fail, fail_with, live_arg, out_arg, str_arg, zkrs_rc};
 use crate::error::{codes, Error};
 use crate::recipe::partitioner::{PartitionFn, PartitionState, PartitionerOptions, SetPartitioner};
 use std::ffi::{c_char, c_void, CString};
@@ -54,9 +54,7 @@ unsafe fn partitioner_arg<'a>(p: *mut zkrs_partitioner) -> Result<&'a zkrs_parti
 
 /// As [`partitioner_arg`], for the calls that need the client: `ZKRS_RC_CLOSED` once it is closed.
 unsafe fn live_partitioner_arg<'a>(p: *mut zkrs_partitioner) -> Result<&'a zkrs_partitioner, zkrs_rc> {
-    let p = partitioner_arg(p)?;
-    p._client.usable()?;
-    Ok(p)
+    live_arg(p, "partitioner", |p| &p._client)
 }
 
 fn state_code(s: PartitionState) -> i32 {

@@ -2,7 +2,7 @@
 
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
-use super::{code_of, fail, finish, out_arg, str_arg, zkrs_rc};
+use super::{code_of, finish, live_arg, out_arg, ref_arg, str_arg, zkrs_rc};
 use crate::error::codes;
 use crate::recipe::party::Party;
 use std::ffi::c_char;
@@ -18,9 +18,7 @@ pub struct zkrs_party {
 }
 
 unsafe fn party_arg<'a>(p: *mut zkrs_party) -> Result<&'a zkrs_party, zkrs_rc> {
-    let p = p.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `party` is NULL"))?;
-    p.client.usable()?;
-    Ok(p)
+    live_arg(p, "party", |p| &p.client)
 }
 
 /// A member of the party at `path` with `identifier` (NULL: empty), in `*out`; `shallow` selects
@@ -107,7 +105,7 @@ pub unsafe extern "C" fn zkrs_party_len(party: *mut zkrs_party, len_out: *mut us
 #[no_mangle]
 pub unsafe extern "C" fn zkrs_party_participating(party: *const zkrs_party, participating_out: *mut bool) -> zkrs_rc {
     ffi_guard! {
-        let Some(p) = party.as_ref() else { return fail(codes::NULL_ARGUMENT, "argument `party` is NULL") };
+        let p = try_arg!(ref_arg(party, "party"));
         let out = try_arg!(out_arg(participating_out, "participating_out"));
         *out = p.party.participating();
         codes::OK

@@ -2,7 +2,7 @@
 
 use super::buf::zkrs_buf;
 use super::client::{client_arg, zkrs_client, Handle};
-use super::{bytes_arg, fail, fail_with, finish, out_arg, str_arg, zkrs_rc};
+use super::{bytes_arg, fail, fail_with, finish, live_arg, out_arg, str_arg, zkrs_rc};
 use crate::error::{codes, Error, Result};
 use crate::recipe::queue::{LockingQueue, Queue, MAX_PRIORITY};
 use std::sync::Arc;
@@ -52,9 +52,7 @@ pub unsafe extern "C" fn zkrs_queue_new(
 }
 
 unsafe fn queue_arg<'a>(q: *const zkrs_queue) -> std::result::Result<&'a zkrs_queue, zkrs_rc> {
-    let q = q.as_ref().ok_or_else(|| fail(codes::NULL_ARGUMENT, "argument `q` is NULL"))?;
-    q.client.usable()?;
-    Ok(q)
+    live_arg(q, "q", |q| &q.client)
 }
 
 /// A C array of `count` elements: `p` may be NULL only when `count` is 0.

@@ -4,9 +4,12 @@
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
-use super::lock::{acquired_code, identifier_arg, lost_arg, wait_arg, write_list, zkrs_lost_fn, LostGate};
+use super::lock::{
+    acquired_code, free_recipe, identifier_arg, released_code, set_lost_callback, wait_arg, write_list, zkrs_lost_fn,
+    LostGate,
+};
 use super::watch::zkrs_free_fn;
-use super::{fail_with, out_arg, ref_arg, str_arg};
+use super::{finish, live_arg, out_arg, str_arg};
 use crate::error::codes;
 use crate::recipe::semaphore::Semaphore;
 use std::ffi::{c_char, c_void};
@@ -22,8 +25,7 @@ pub struct zkrs_semaphore {
 }
 
 unsafe fn sem_arg<'a>(s: *const zkrs_semaphore) -> Result<&'a Semaphore, zkrs_rc> {
-    let s = ref_arg(s, "sem")?;
-    s.handle.usable()?;
+    let s = live_arg(s, "sem", |s| &s.handle)?;
     Ok(s.sem.as_ref().expect("present until free"))
 }
 
@@ -43,15 +45,10 @@ pub unsafe extern "C" fn zkrs_semaphore_new(
         let path = try_arg!(str_arg(path, "path"));
         let identifier = try_arg!(identifier_arg(identifier));
         let out = try_arg!(out_arg(out, "out"));
-        match Semaphore::new(&c.client, path, identifier, max_leases) {
-            Ok(sem) => {
-                let lost = Arc::new(LostGate::default());
-                sem.set_lost_listener(Some(lost.listener()));
-                *out = Box::into_raw(Box::new(zkrs_semaphore { handle: c.share(), sem: Some(sem), lost }));
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        finish(Semaphore::new(&c.client, path, identifier, max_leases), |sem| {
+            let lost = LostGate::attached(|listener| sem.set_lost_listener(Some(listener)));
+            *out = Box::into_raw(Box::new(zkrs_semaphore { handle: c.share(), sem: Some(sem), lost }));
+        })
     }
 }
 
@@ -72,15 +69,7 @@ pub unsafe extern "C" fn zkrs_semaphore_acquire(sem: *mut zkrs_semaphore, timeou
 pub unsafe extern "C" fn zkrs_semaphore_release(sem: *mut zkrs_semaphore, released_out: *mut bool) -> zkrs_rc {
     ffi_guard! {
         let s = try_arg!(sem_arg(sem));
-        match s.release() {
-            Ok(released) => {
-                if !released_out.is_null() {
-                    *released_out = released;
-                }
-                codes::OK
-            }
-            Err(e) => fail_with(&e),
-        }
+        released_code(s.release(), released_out)
     }
 }
 
@@ -128,19 +117,8 @@ pub unsafe extern "C" fn zkrs_semaphore_set_lost_callback(
     free_userdata: zkrs_free_fn,
 ) -> zkrs_rc {
     ffi_guard! {
-        let usable = ref_arg(sem, "sem").and_then(|s| s.handle.usable().map(|_| s));
-        match usable {
-            Ok(s) => {
-                s.lost.set(lost_arg(callback, userdata, free_userdata));
-                codes::OK
-            }
-            Err(rc) => {
-                if let Some(free) = free_userdata {
-                    free(userdata);
-                }
-                rc
-            }
-        }
+        let gate = live_arg(sem, "sem", |s| &s.handle).map(|s| &*s.lost);
+        set_lost_callback(gate, callback, userdata, free_userdata)
     }
 }
 
@@ -154,11 +132,6 @@ pub unsafe extern "C" fn zkrs_semaphore_free(sem: *mut zkrs_semaphore) {
             return;
         }
         let mut s = Box::from_raw(sem);
-        if s.handle.not_forked().is_err() {
-            std::mem::forget(s.sem.take());
-            return;
-        }
-        s.lost.set(None);
-        drop(s.sem.take());
+        free_recipe(&s.handle, s.sem.take(), &s.lost);
     }
 }

@@ -21,10 +21,20 @@ use crate::ops::{CreateMode, CreateOptions};
 use crate::path::validate_path;
 use crate::state::{KazooState, State};
 use crate::watch::EventType;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Takes an object's acquire gate (one acquire at a time per object): a blocking acquire waits for it
+/// until `deadline` (`None`: no limit); a non-blocking one, whose attempt must not wait, only if it is
+/// free now. `None` when it was not taken.
+pub(super) fn enter_gate(gate: &Mutex<()>, blocking: bool, deadline: Option<Instant>) -> Option<MutexGuard<'_, ()>> {
+    match if blocking { deadline } else { Some(Instant::now()) } {
+        None => Some(gate.lock()),
+        Some(until) => gate.try_lock_until(until),
+    }
+}
 
 /// The marker in the names of exclusive and write contenders.
 pub const LOCK_MARKER: &str = "__lock__";
@@ -285,14 +295,8 @@ impl Lock {
     pub fn acquire(&self, blocking: bool, timeout: Option<Duration>, ephemeral: bool) -> Result<bool> {
         // A non-blocking attempt does not wait for the lock, but its server calls may take `timeout`.
         let deadline = deadline_after(timeout);
-        let gate_deadline = if blocking { deadline } else { Some(Instant::now()) };
-        let _gate = match gate_deadline {
-            None => self.gate.lock(),
-            Some(d) => match self.gate.try_lock_until(d) {
-                Some(g) => g,
-                None if blocking => return Err(self.timeout_error(timeout)),
-                None => return Ok(false),
-            },
+        let Some(_gate) = enter_gate(&self.gate, blocking, deadline) else {
+            return if blocking { Err(self.timeout_error(timeout)) } else { Ok(false) };
         };
         if self.shared.held.lock().is_some() {
             return Err(Error::BadArguments(format!(

@@ -11,7 +11,7 @@
 //! ends on timeout, cancel, close or session loss; the holder is told when its lease is lost.
 
 use super::bounded::{remove_in_background, Bounds};
-use super::lock::{Lock, LostListener, Shared};
+use super::lock::{enter_gate, Lock, LostListener, Shared};
 use super::{check_session, deadline_after, delete_until_gone, uuid_hex, StateWatch, WaitEnd, Wake};
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
@@ -104,14 +104,8 @@ impl Semaphore {
     /// [`Error::BadArguments`] when the limit stored in the node differs from `max_leases`.
     pub fn acquire(&self, blocking: bool, timeout: Option<Duration>) -> Result<bool> {
         let deadline = deadline_after(timeout);
-        let gate_deadline = if blocking { deadline } else { Some(Instant::now()) };
-        let _gate = match gate_deadline {
-            None => self.gate.lock(),
-            Some(d) => match self.gate.try_lock_until(d) {
-                Some(g) => g,
-                None if blocking => return Err(self.timeout_error(timeout)),
-                None => return Ok(false),
-            },
+        let Some(_gate) = enter_gate(&self.gate, blocking, deadline) else {
+            return if blocking { Err(self.timeout_error(timeout)) } else { Ok(false) };
         };
         if self.is_acquired() {
             return Ok(true);
@@ -172,11 +166,7 @@ impl Semaphore {
         loop {
             (bounds.stop)()?;
             let seen = self.wake.seen();
-            if self.client.kazoo_state() != KazooState::Connected {
-                if !blocking {
-                    return Err(Error::ConnectionLoss(format!("not connected while trying semaphore {}", self.path)));
-                }
-                self.wait(bounds, seen)?;
+            if !self.connected_or_wait(bounds, blocking, seen)? {
                 continue;
             }
             match self.try_lease(bounds, lease) {
@@ -237,11 +227,7 @@ impl Semaphore {
         loop {
             (bounds.stop)()?;
             let seen = self.wake.seen();
-            if self.client.kazoo_state() != KazooState::Connected {
-                if !blocking {
-                    return Err(Error::ConnectionLoss(format!("not connected while trying semaphore {}", self.path)));
-                }
-                self.wait(bounds, seen)?;
+            if !self.connected_or_wait(bounds, blocking, seen)? {
                 continue;
             }
             match f() {
@@ -249,6 +235,20 @@ impl Semaphore {
                 other => return other,
             }
         }
+    }
+
+    /// Whether the client is connected. If not, a blocking attempt waits for a change after `seen` (the
+    /// wake count read before the state; within the bounds) and a non-blocking one fails with
+    /// connection loss.
+    fn connected_or_wait(&self, bounds: &Bounds, blocking: bool, seen: u64) -> Result<bool> {
+        if self.client.kazoo_state() == KazooState::Connected {
+            return Ok(true);
+        }
+        if !blocking {
+            return Err(Error::ConnectionLoss(format!("not connected while trying semaphore {}", self.path)));
+        }
+        self.wait(bounds, seen)?;
+        Ok(false)
     }
 
     fn wait(&self, bounds: &Bounds, seen: u64) -> Result<()> {
