@@ -250,7 +250,7 @@ impl Ensemble {
     pub fn pause_member(&self, i: usize) {
         let m = self.member(i);
         if let Some(jvm) = &m.jvm {
-            jvm.signal(libc::SIGSTOP);
+            jvm.stop();
             m.paused.store(true, Ordering::SeqCst);
         }
     }

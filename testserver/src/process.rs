@@ -65,6 +65,18 @@ impl Jvm {
         }
     }
 
+    /// Stops the JVM (`SIGSTOP`) and waits until every one of its threads has stopped: the signal is
+    /// delivered to each thread as it next runs, which on a loaded machine can take a while, and a
+    /// thread still running could answer a client.
+    pub(crate) fn stop(&self) {
+        self.signal(libc::SIGSTOP);
+        let tasks = std::path::PathBuf::from(format!("/proc/{}/task", self.child.id()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline && !all_stopped(&tasks) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// The exit status if the JVM has exited.
     pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
         if self.exited.is_none() {
@@ -87,4 +99,16 @@ impl Drop for Jvm {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Whether every thread under `/proc/<pid>/task` is in the stopped state (`T`); unreadable counts as
+/// stopped (the process is gone).
+fn all_stopped(tasks: &std::path::Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(tasks) else { return true };
+    entries.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat")).map_or(true, |stat| {
+            // The state follows the command name, which is in parentheses and may hold spaces.
+            stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()).map_or(true, |c| c == 'T' || c == 't')
+        })
+    })
 }

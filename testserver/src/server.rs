@@ -614,7 +614,7 @@ impl ZkServer {
     /// Freezes the JVM (`SIGSTOP`): connections stay open but nothing is answered, like a hung server.
     pub fn pause(&self) {
         if let Some(jvm) = &self.jvm {
-            jvm.signal(libc::SIGSTOP);
+            jvm.stop();
         }
     }
 
