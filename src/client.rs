@@ -159,7 +159,8 @@ impl Client {
         self.shared().chroot.prefix()
     }
 
-    /// Calls `listener` on every state change, on the dispatcher (never on the I/O thread).
+    /// Calls `listener` on every state change from now on, on the dispatcher (never on the I/O thread).
+    /// Changes that happened before, even if their events are still queued, are not told to it.
     pub fn add_state_listener(&self, listener: impl Fn(&StateEvent) + Send + Sync + 'static) -> ListenerId {
         let id = NEXT_WATCH_ID.fetch_add(1, Ordering::Relaxed);
         self.shared().events.add_listener(id, Arc::new(listener));

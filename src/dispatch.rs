@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,8 @@ pub type StateListener = Arc<dyn Fn(&StateEvent) + Send + Sync>;
 pub(crate) enum Job {
     Reply(ReplyFn, Result<Reply>),
     Watch(Delivery),
-    State(StateEvent),
+    /// A state change, numbered by [`EventQueue::next_state_seq`] when it happened.
+    State(u64, StateEvent),
     /// A watcher that will never be called, dropped here rather than on the I/O thread.
     Release(PendingWatch),
     Run(Box<dyn FnOnce() + Send>),
@@ -100,6 +101,13 @@ impl IoWaker {
 /// How many callbacks may run before requests they submitted are handed to the I/O thread.
 const MAX_DEFERRED_JOBS: u32 = 64;
 
+/// A state listener and the number of the first state event it is called for.
+struct Registered {
+    id: u64,
+    first_event: u64,
+    listener: StateListener,
+}
+
 /// Jobs in order, and whether a consumer sleeps waiting for them.
 #[derive(Default)]
 struct Jobs {
@@ -115,7 +123,10 @@ pub(crate) struct EventQueue {
     available: Condvar,
     /// Present in poll mode: readable while jobs wait.
     poll_fd: Option<EventFd>,
-    listeners: Mutex<Vec<(u64, StateListener)>>,
+    listeners: Mutex<Vec<Registered>>,
+    /// How many state events have been created: numbers them, and tells a new listener which
+    /// events happened before it was registered (it gets none of those, like kazoo's listeners).
+    state_events: AtomicU64,
     /// Serialises dispatchers so callbacks never run concurrently.
     dispatch_lock: Mutex<()>,
     stopped: AtomicBool,
@@ -134,6 +145,7 @@ impl EventQueue {
             available: Condvar::new(),
             poll_fd: if poll_mode { Some(EventFd::new()?) } else { None },
             listeners: Mutex::new(Vec::new()),
+            state_events: AtomicU64::new(0),
             dispatch_lock: Mutex::new(()),
             stopped: AtomicBool::new(false),
             io_waker,
@@ -199,14 +211,22 @@ impl EventQueue {
         self.stopped.load(Ordering::Acquire)
     }
 
-    pub fn add_listener(&self, id: u64, l: StateListener) {
-        self.listeners.lock().push((id, l));
+    /// Numbers a state event; called when the state changes, not when the event is delivered.
+    pub fn next_state_seq(&self) -> u64 {
+        self.state_events.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub fn add_listener(&self, id: u64, listener: StateListener) {
+        let mut ls = self.listeners.lock();
+        // Read under the lock that `run` takes, so an event numbered from here on finds this listener.
+        let first_event = self.state_events.load(Ordering::SeqCst);
+        ls.push(Registered { id, first_event, listener });
     }
 
     pub fn remove_listener(&self, id: u64) -> bool {
         let mut ls = self.listeners.lock();
         let before = ls.len();
-        ls.retain(|(i, _)| *i != id);
+        ls.retain(|r| r.id != id);
         ls.len() != before
     }
 
@@ -215,8 +235,10 @@ impl EventQueue {
             Job::Reply(f, r) => guard(|| f(r)),
             Job::Watch(Delivery::OneShot(w, ev)) => guard(|| w(ev)),
             Job::Watch(Delivery::Persistent(w, ev)) => guard(|| w(ev)),
-            Job::State(ev) => {
-                let ls: Vec<StateListener> = self.listeners.lock().iter().map(|(_, l)| l.clone()).collect();
+            Job::State(seq, ev) => {
+                // Only the listeners that were registered when the state changed.
+                let ls: Vec<StateListener> =
+                    self.listeners.lock().iter().filter(|r| r.first_event <= seq).map(|r| r.listener.clone()).collect();
                 for l in ls {
                     guard(|| l(&ev));
                 }

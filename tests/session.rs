@@ -268,6 +268,46 @@ fn state_listeners_see_the_first_connection_and_close() {
     assert_eq!(seen, vec![(State::Connected, KazooState::Connected), (State::Closed, KazooState::Lost)]);
 }
 
+/// Runs poll-mode callbacks until `done` holds (or `WAIT` passes).
+fn dispatch_until(zk: &Client, what: &str, done: impl Fn() -> bool) {
+    eventually(what, || {
+        zk.dispatch(Duration::from_millis(20)).unwrap();
+        done()
+    });
+}
+
+#[test]
+fn a_listener_added_after_start_hears_only_later_changes() {
+    // Poll mode keeps the CONNECTED of start queued until `dispatch`, so a late listener is
+    // registered while that event still waits: exactly the case where it must not be called.
+    let proxy = Proxy::start(format!("127.0.0.1:{}", server().port()).parse().unwrap()).unwrap();
+    let mut cfg = Config::new(&proxy.connect_string());
+    cfg.session_timeout = Duration::from_secs(6);
+    cfg.dispatch = DispatchMode::Poll;
+    let zk = Client::new(cfg).unwrap();
+    let early = record_states(&zk);
+    zk.start(WAIT).unwrap();
+    let late = record_states(&zk);
+    dispatch_until(&zk, "the CONNECTED of start is dispatched", || !early.lock().unwrap().is_empty());
+    while zk.dispatch(Duration::from_millis(100)).unwrap() > 0 {}
+    let kazoo = |s: &Arc<Mutex<Vec<StateEvent>>>| -> Vec<_> {
+        s.lock().unwrap().iter().map(|e| (e.kazoo_state, e.previous_kazoo_state)).collect()
+    };
+    assert_eq!(kazoo(&early), vec![(KazooState::Connected, KazooState::Lost)]);
+    assert_eq!(kazoo(&late), vec![], "a listener added after start is not told of that start");
+
+    let p = Proxied { proxy, zk, root: String::new() };
+    p.proxy.set_refuse(true);
+    p.proxy.drop_connections();
+    dispatch_until(&p.zk, "the late listener hears of the cut", || !late.lock().unwrap().is_empty());
+    heal(&p);
+    dispatch_until(&p.zk, "the late listener hears of the reconnect", || late.lock().unwrap().len() >= 2);
+    let expected = vec![(KazooState::Suspended, KazooState::Connected), (KazooState::Connected, KazooState::Suspended)];
+    assert_eq!(kazoo(&late), expected);
+    assert_eq!(kazoo(&early)[1..], expected[..]);
+    p.zk.close().unwrap();
+}
+
 #[test]
 fn start_times_out_without_a_server_and_keeps_trying() {
     let proxy = Proxy::start(format!("127.0.0.1:{}", server().port()).parse().unwrap()).unwrap();

@@ -405,7 +405,8 @@ impl Drop for ListenerCtx {
     }
 }
 
-/// Calls `fn` on every state change of the client, with `userdata`; `*listener_id_out` (may be NULL)
+/// Calls `fn` on every state change of the client that happens after this call (a listener added
+/// after `zkrs_client_start` returned is not told of that start's CONNECTED), with `userdata`; `*listener_id_out` (may be NULL)
 /// receives an id for `zkrs_client_remove_state_listener`. `free_userdata` (may be NULL) is called exactly
 /// once, after the last call of `fn`: when the listener is removed, or when the client is closed or
 /// freed. If this function returns an error, `free_userdata` has already been called.

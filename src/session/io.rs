@@ -986,7 +986,7 @@ impl IoLoop {
     }
 
     fn set_state(&mut self, state: State) {
-        let ev = {
+        let (seq, ev) = {
             let mut st = self.shared.status.lock();
             if st.state == state {
                 return;
@@ -994,11 +994,14 @@ impl IoLoop {
             let previous = st.kazoo;
             st.state = state;
             st.kazoo = state.kazoo(previous);
-            crate::state::StateEvent { state, kazoo_state: st.kazoo, previous_kazoo_state: previous }
+            // Numbered before anyone can see the new state: a listener added once `start` returned
+            // is not called for the CONNECTED that `start` waited for.
+            let seq = self.shared.events.next_state_seq();
+            (seq, crate::state::StateEvent { state, kazoo_state: st.kazoo, previous_kazoo_state: previous })
         };
         // Queued before anyone waiting for this state wakes up: when `start` returns, the CONNECTED
         // event is already waiting for the dispatcher (poll mode users rely on that).
-        self.jobs.push(Job::State(ev));
+        self.jobs.push(Job::State(seq, ev));
         self.notify_events();
         self.shared.status_changed.notify_all();
     }
