@@ -368,3 +368,26 @@ fn in_poll_mode_a_wait_ends_while_another_thread_dispatches() {
     pump.join().unwrap();
     admin.close().unwrap();
 }
+
+/// The first member in may leave (deleting `ready`) before the others have looked at `ready` again
+/// after its creation woke them: they are in all the same (kazoo's would wait until their timeout).
+#[test]
+fn members_that_leave_at_once_do_not_lock_out_the_others() {
+    let zk = chrooted("dbarrier-rush");
+    for round in 0..5 {
+        let path = format!("/rush{round}");
+        let threads: Vec<_> = (0..3)
+            .map(|i| {
+                let m = DoubleBarrier::new(&zk, &path, 3, Some(&format!("m{i}"))).unwrap();
+                std::thread::spawn(move || {
+                    m.enter(Some(WAIT)).unwrap();
+                    m.leave(Some(WAIT)).unwrap();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("every member entered and left");
+        }
+    }
+    zk.close().unwrap();
+}

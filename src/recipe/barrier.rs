@@ -19,7 +19,7 @@ use crate::ops::CreateOptions;
 use crate::path::validate_path;
 use crate::retry::RetryPolicy;
 use crate::state::{KazooState, State};
-use crate::watch::Watcher;
+use crate::watch::{EventType, WatchedEvent, Watcher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -181,11 +181,26 @@ impl DoubleBarrier {
             }
         })?;
         let fired = Arc::new(AtomicBool::new(true));
+        // Seeing `ready` created is proof the barrier opened even if the first member to leave has
+        // deleted it again before we look (kazoo's members wait forever then).
+        let opened = Arc::new(AtomicBool::new(false));
         loop {
             let seen = b.wake.seen();
             if fired.swap(false, Ordering::AcqRel) {
+                if opened.load(Ordering::Acquire) {
+                    return Ok(());
+                }
                 let watch = b.watch_setting(&fired);
-                if b.call(&self.retry, || self.client.exists(&ready, Some(watch())))?.is_some() {
+                let ready_watch = || -> Watcher {
+                    let (inner, opened) = (watch(), opened.clone());
+                    Box::new(move |e: WatchedEvent| {
+                        if e.event_type == EventType::NodeCreated {
+                            opened.store(true, Ordering::Release);
+                        }
+                        inner(e)
+                    })
+                };
+                if b.call(&self.retry, || self.client.exists(&ready, Some(ready_watch())))?.is_some() {
                     return Ok(());
                 }
                 let (children, _) = b.call(&self.retry, || self.client.get_children(&self.path, None))?;
