@@ -24,11 +24,13 @@ const READ_CHUNK: usize = 64 * 1024;
 /// The read buffer of a new session: it grows by READ_CHUNK the first time a read fills it, so that an
 /// idle or lightly used session does not keep (zero-filled, hence resident) 64 KiB.
 const FIRST_READ_BUFFER: usize = 4 * 1024;
-/// The most bytes the I/O thread lets accumulate in the socket before poll wakes it (see
-/// [`IoLoop::read_low_water`]); small against any receive buffer, large enough for dozens of replies.
-const MAX_READ_LOW_WATER: usize = 8 * 1024;
-/// Below this, replies are read as they come (latency matters more than wake-ups when few are pending).
-const MIN_READ_LOW_WATER: usize = 1024;
+/// With more requests than this in flight, replies are read at most once per [`READ_PACE`].
+const DEEP_PIPELINE: usize = 64;
+/// How long replies may gather in the socket between two reads of a deep pipeline. Reading each reply as
+/// it comes costs a wake-up of this thread and of the event thread per one or two replies; and, measured
+/// (bench/), the server answers one session faster when its replies are collected in batches. A timed
+/// pause works where SO_RCVLOWAT did not: replies left unread until a byte count slowed the server down.
+const READ_PACE: Duration = Duration::from_micros(200);
 /// How long close waits for the server to confirm closeSession.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -84,8 +86,6 @@ struct IoLoop {
     jobs: Vec<Job>,
     close_xid: Option<i32>,
     close_done: bool,
-    /// The socket's current SO_RCVLOWAT (1 on a new connection).
-    read_low_water: usize,
     /// Whether this thread set `Submissions::direct` and nothing it knows of cleared it since (anything
     /// that clears it also queues work this thread drains): saves taking the lock before every poll,
     /// right when a woken sync caller wants it for its next request.
@@ -119,7 +119,6 @@ impl IoLoop {
             jobs: Vec::new(),
             close_xid: None,
             close_done: false,
-            read_low_water: 1,
             direct_allowed: false,
             shared,
         }
@@ -444,8 +443,8 @@ impl IoLoop {
         let mut last_recv = Instant::now();
         let mut last_send = Instant::now();
         let mut close_deadline: Option<Instant> = None;
+        let mut last_read: Option<Instant> = None;
         self.close_done = false;
-        self.read_low_water = 1;
         let mut ro_probe = if resp.read_only { Some(ReadWriteProbe::new()) } else { None };
         loop {
             if self.wpos < self.wbuf.len() {
@@ -492,16 +491,19 @@ impl IoLoop {
                 deadline = deadline.min(probe.next_check());
             }
             self.allow_direct(conn);
-            let low_water = self.read_low_water();
-            if low_water != self.read_low_water {
-                conn.set_read_low_water(low_water);
-                self.read_low_water = low_water;
+            // Submissions and writes go on meanwhile: only the socket's input waits.
+            let read_paused_until =
+                last_read.filter(|_| self.in_flight.len() > DEEP_PIPELINE).map(|t| t + READ_PACE).filter(|t| *t > now);
+            let may_read = read_paused_until.is_none();
+            if let Some(t) = read_paused_until {
+                deadline = deadline.min(t);
             }
-            let wait = if conn.has_buffered_input() { Duration::ZERO } else { deadline.saturating_duration_since(now) };
-            let read_wants_write = conn.read_wants_write();
+            let buffered = may_read && conn.has_buffered_input();
+            let wait = if buffered { Duration::ZERO } else { deadline.saturating_duration_since(now) };
+            let read_wants_write = may_read && conn.read_wants_write();
             let want_write = self.wpos < self.wbuf.len() || read_wants_write;
             let mut fds = [
-                pollfd(conn.fd(), libc::POLLIN | if want_write { libc::POLLOUT } else { 0 }),
+                pollfd(conn.fd(), if may_read { libc::POLLIN } else { 0 } | if want_write { libc::POLLOUT } else { 0 }),
                 pollfd(self.shared.io_waker.fd(), libc::POLLIN),
             ];
             poll_fds(&mut fds, wait);
@@ -516,9 +518,12 @@ impl IoLoop {
             }
             let readable = fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
                 || (read_wants_write && fds[0].revents & libc::POLLOUT != 0);
-            if readable || conn.has_buffered_input() {
+            if readable || buffered {
                 match self.read_frames(conn) {
-                    Ok(true) => last_recv = Instant::now(),
+                    Ok(true) => {
+                        last_recv = Instant::now();
+                        last_read = Some(last_recv);
+                    }
                     Ok(false) => {}
                     Err(ended) => return ended,
                 }
@@ -526,26 +531,6 @@ impl IoLoop {
                     return Ended::Closed;
                 }
             }
-        }
-    }
-
-    /// How many bytes to let arrive before poll reports the socket readable. Every reply is at least a
-    /// length and a ReplyHeader, and replies come in request order, so the replies to the requests in
-    /// flight but the first (whose reply may be partly read already) are sure to bring that many bytes:
-    /// waiting for them cannot stall, and a deep pipeline is read once per batch of replies instead of
-    /// once per TCP segment (fewer wake-ups of this thread and of the event thread). Requests still in
-    /// the write buffer are not answered until sent: then the socket wakes at the first byte.
-    fn read_low_water(&self) -> usize {
-        if self.wpos < self.wbuf.len() {
-            return 1;
-        }
-        let sure = self.in_flight.len().saturating_sub(1) * (4 + ReplyHeader::LEN);
-        if sure < MIN_READ_LOW_WATER {
-            1
-        } else {
-            // A power of two, so that a pipeline that stays deep does not change it at every turn.
-            let p = 1usize << (usize::BITS - 1 - sure.leading_zeros());
-            p.min(MAX_READ_LOW_WATER)
         }
     }
 
@@ -1042,10 +1027,11 @@ fn pollfd(fd: i32, events: i16) -> libc::pollfd {
 }
 
 fn poll_fds(fds: &mut [libc::pollfd], wait: Duration) {
-    let ms = wait.as_millis().min(i32::MAX as u128) as i32;
-    // Round up so a sub-millisecond wait does not spin.
-    let ms = if ms == 0 && !wait.is_zero() { 1 } else { ms };
-    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    // ppoll: a wait shorter than a millisecond (the read pace) is kept, not rounded.
+    let secs = wait.as_secs().min(i32::MAX as u64);
+    let ts = libc::timespec { tv_sec: secs as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
+    // SAFETY: `fds` is a valid array of `fds.len()` pollfds; no signal mask is passed.
+    let rc = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, &ts, std::ptr::null()) };
     if rc < 0 {
         for f in fds.iter_mut() {
             f.revents = 0;

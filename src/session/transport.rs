@@ -24,9 +24,6 @@ pub(crate) trait Transport: Read + Write + Send {
     fn read_wants_write(&self) -> bool {
         false
     }
-    /// Asks poll to report the socket readable only once `bytes` are waiting (SO_RCVLOWAT), where the
-    /// transport can; end of stream and errors are reported whatever the setting.
-    fn set_read_low_water(&mut self, _bytes: usize) {}
     /// The socket, if a caller may write whole request frames to it directly (plain TCP only: TLS
     /// records are the transport's business).
     fn direct_fd(&self) -> Option<RawFd> {
@@ -60,20 +57,6 @@ impl Transport for Plain {
     }
     fn direct_fd(&self) -> Option<RawFd> {
         Some(self.0.as_raw_fd())
-    }
-    fn set_read_low_water(&mut self, bytes: usize) {
-        let v = bytes.clamp(1, i32::MAX as usize) as libc::c_int;
-        // SAFETY: a plain setsockopt on our own socket with a correctly sized int. A failure only
-        // leaves the previous setting (the thread then wakes more often, nothing else).
-        unsafe {
-            libc::setsockopt(
-                self.0.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVLOWAT,
-                &v as *const libc::c_int as *const libc::c_void,
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
     }
 }
 
