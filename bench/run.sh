@@ -64,6 +64,21 @@ hosts=$ZK_HOSTS
 port=${hosts##*:}
 echo "server on $hosts: $("$CARGO_TARGET_DIR/release/zkrs-testserver" four-letter "$hosts" srvr | head -1)" >&2
 
+# ---- the server on core 0, the clients on the others ---------------------------------------------------
+# Left to the scheduler, the server's threads and the client's share both cores as it happens: the same
+# client then measures up to 2x apart between runs. With a core each, every client meets the same server.
+pin=()
+placement="not pinned"
+jvm=
+for p in $(pgrep -f -- "$ZKRS_TESTSERVER_DATA" || true); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == java ]] && jvm=$p
+done
+if (($(nproc) >= 2)) && command -v taskset >/dev/null && [[ -n $jvm ]] && taskset -a -p -c 0 "$jvm" >/dev/null; then
+    pin=(taskset -c "1-$(($(nproc) - 1))")
+    placement="server on core 0, clients on cores 1-$(($(nproc) - 1))"
+fi
+echo "placement: $placement" >&2
+
 # ---- counting system calls: perf stat if it works here, else strace -c (slower) ---------------------------
 if perf stat -x, -e raw_syscalls:sys_enter -o /dev/null true 2>/dev/null; then
     syscounter=perf
@@ -89,9 +104,9 @@ counted() {
 
 cmd() { # client workload count [inflight] -> the command line
     case $1 in
-        raw) echo "$work/raw 127.0.0.1 $port $2 $3 ${4:-}" ;;
-        kazoo) echo "python3 $here/kazoo_client.py $hosts $2 $3 ${4:-}" ;;
-        *) echo "$work/$1 $hosts $2 $3 ${4:-}" ;;
+        raw) echo "${pin[*]} $work/raw 127.0.0.1 $port $2 $3 ${4:-}" ;;
+        kazoo) echo "${pin[*]} python3 $here/kazoo_client.py $hosts $2 $3 ${4:-}" ;;
+        *) echo "${pin[*]} $work/$1 $hosts $2 $3 ${4:-}" ;;
     esac
 }
 results=$work/results
@@ -153,6 +168,6 @@ c_version=$(dpkg-query -W -f='${Version}' libzookeeper-mt2 2>/dev/null || echo "
 kazoo_version=$(python3 -c 'import kazoo.version; print(kazoo.version.__version__)' 2>/dev/null || echo "?")
 python3 "$here/table.py" "$results" \
     "ZooKeeper $zk_version on 127.0.0.1; libzookeeper_mt $c_version; kazoo $kazoo_version; $(nproc) cores" \
-    "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds in ${elapsed}s; syscalls counted with $syscounter" \
+    "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds in ${elapsed}s; syscalls counted with $syscounter; $placement" \
     "N=$N pipelined ($INFLIGHT in flight; kazoo $KAZOO_N), $SYNC_N sync gets (kazoo $KAZOO_SYNC_N), $WATCH_N watches (kazoo $KAZOO_WATCH_N), $SESSIONS sessions, TreeCache of $TREE_N nodes, $LOCK_N lock cycles (kazoo $KAZOO_LOCK_N)" \
     "${REPORT:-}"
