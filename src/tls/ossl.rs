@@ -146,8 +146,14 @@ static API: OnceLock<Result<Api, String>> = OnceLock::new();
 const LIBRARIES: [&[u8]; 2] = [b"libssl.so.3\0", b"libssl.so\0"];
 
 fn load() -> Result<Api, String> {
+    load_from(&LIBRARIES)
+}
+
+/// The first of `names` that loads; a library without one of the functions is an error of its own
+/// (a different OpenSSL under the name).
+fn load_from(names: &[&[u8]]) -> Result<Api, String> {
     let mut why = Vec::new();
-    for name in LIBRARIES {
+    for &name in names {
         // SAFETY: dlopen of a NUL-terminated name; the handle is never closed (the pointers in the
         // table live as long as the process). dlerror is read right after, on this thread.
         let lib = unsafe { libc::dlopen(name.as_ptr().cast(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
@@ -600,5 +606,28 @@ pub(crate) fn verify_error_string(code: c_long) -> String {
         format!("verification error {code}")
     } else {
         unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_library_or_function_is_a_clear_error() {
+        let e = load_from(&[b"libzkrs-no-such-ssl.so.3\0"]).err().unwrap();
+        assert!(e.contains("libzkrs-no-such-ssl.so.3"), "{e}");
+        // A library that loads but is not libssl: the first missing function is named.
+        let e = load_from(&[b"libzkrs-no-such-ssl.so.3\0", b"libm.so.6\0"]).err().unwrap();
+        assert_eq!(e, "libm.so.6: it has no OPENSSL_init_ssl");
+    }
+
+    #[test]
+    fn libssl_3_loads_and_reads_pem() {
+        load_library().unwrap();
+        assert!(X509::stack_from_pem(b"not PEM at all\n").unwrap().is_empty());
+        let e = X509::stack_from_pem(b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n").err().unwrap();
+        assert!(!e.is_empty());
+        assert_eq!(verify_error_string(X509_V_OK), "ok");
     }
 }
