@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the native libraries a program linking libzkrs.a statically must also link, as rustc reports
 # them (`rustc --print native-static-libs`): the system libraries of the Rust standard library and of
-# zkrs's dependencies (OpenSSL's -lssl -lcrypto).
+# zkrs's dependencies. OpenSSL is not one: TLS loads libssl.so.3 at run time (src/tls/ossl.rs).
 #
 #   scripts/native-static-libs.sh TARGET_PROFILE_DIR      (e.g. target/release, after cargo build)
 #

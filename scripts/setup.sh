@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what zkrs needs to build and test on Debian: ZooKeeper 3.8 (the real server the tests run),
-# OpenSSL headers and CLI, pkg-config, C and C++ compilers, valgrind (C tests), the official C client (the benchmark's baseline)
+# OpenSSL (libssl3 at run time for TLS, which zkrs loads with dlopen; the headers only for the tests, whose
+# openssl crate makes certificates; the CLI), pkg-config, C and C++ compilers, valgrind (C tests), the official C client (the benchmark's baseline)
 # cmake (the packaging tests build C programs against an installed zkrs with CMake and pkg-config)
 # and kazoo (the interop tests' peer).
 set -euo pipefail

@@ -1,7 +1,7 @@
 //! Access control lists: permissions, identities, the well-known ACLs and digest ACLs.
 
-use openssl::base64;
-use openssl::sha::sha1;
+use crate::base64;
+use crate::digest::sha1;
 
 /// Permission bits of an [`Acl`].
 pub mod perms {
@@ -75,7 +75,7 @@ impl Acl {
 /// The id the `digest` scheme stores for a user and password.
 pub fn digest_id(user: &str, password: &str) -> String {
     let hash = sha1(format!("{user}:{password}").as_bytes());
-    format!("{user}:{}", base64::encode_block(&hash))
+    format!("{user}:{}", base64::encode(&hash))
 }
 
 /// kazoo's `make_digest_acl`: a digest ACL entry with the given permissions.

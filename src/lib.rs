@@ -15,10 +15,12 @@
 #[macro_use]
 pub mod log;
 pub mod acl;
+mod base64;
 mod client;
 pub mod config;
 #[cfg(test)]
 mod decode_fuzz;
+mod digest;
 mod dispatch;
 pub mod error;
 pub mod ffi;

@@ -4,8 +4,8 @@
 //! `GetSASLRequest{buffer token}` answered by `SetSASLResponse{buffer token}`).
 
 use crate::config::{SaslConfig, SaslMechanism, Secret};
+use crate::digest::{hex, md5};
 use crate::error::{Error, Result};
-use openssl::hash::{hash, MessageDigest};
 
 /// The service and host ZooKeeper servers use for DIGEST-MD5 (`digest-uri` is `zookeeper/zk-sasl-md5`).
 const SERVICE: &str = "zookeeper";
@@ -108,26 +108,12 @@ impl DigestResponse {
     }
 }
 
-fn md5(data: &[u8]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    // MD5 is always available in OpenSSL's default provider; an error here means a broken library.
-    if let Ok(d) = hash(MessageDigest::md5(), data) {
-        out.copy_from_slice(&d);
-    }
-    out
-}
-
+/// The client nonce's randomness, from the operating system (an attacker must not guess it).
 fn random_bytes() -> [u8; 16] {
+    use rand::RngCore;
     let mut b = [0u8; 16];
-    if openssl::rand::rand_bytes(&mut b).is_err() {
-        use rand::RngCore;
-        rand::thread_rng().fill_bytes(&mut b);
-    }
+    rand::rngs::OsRng.fill_bytes(&mut b);
     b
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn quote(s: &str) -> String {

@@ -1,21 +1,21 @@
 //! TLS with OpenSSL: the context built once from the `tls.*` settings (so a bad file is an error of
 //! `Client::new`, not a retry loop), the handshake with hostname verification, and the stream the I/O
-//! thread drives without blocking.
+//! thread drives without blocking. OpenSSL is loaded at run time by [`ossl`], when the first TLS
+//! context is made: clients without TLS never map it.
+
+mod ossl;
 
 use crate::config::TlsConfig;
 use crate::error::{Error, Result};
 use crate::hosts::HostPort;
 use crate::session::transport::Transport;
-use openssl::asn1::Asn1Time;
-use openssl::pkey::{PKey, Private};
-use openssl::ssl::{ErrorCode, HandshakeError, SslConnector, SslMethod, SslStream, SslVerifyMode, SslVersion};
-use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::{X509VerifyResult, X509};
+use ossl::{PKey, Ssl, SslContext, SslFailure, X509};
 use parking_lot::Mutex;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Everything needed to open TLS connections. The files are read at creation, and again before a
@@ -29,7 +29,7 @@ pub(crate) struct TlsContext {
 }
 
 struct Loaded {
-    connector: SslConnector,
+    connector: Arc<SslContext>,
     stamps: Vec<Option<(SystemTime, u64)>>,
 }
 
@@ -55,17 +55,10 @@ fn certificates(key: &str, path: &Path, pem: &[u8]) -> Result<Vec<X509>> {
     Ok(certs)
 }
 
-fn private_key(key_path: &Path, pem: &[u8], password: Option<&str>) -> Result<PKey<Private>> {
+fn private_key(key_path: &Path, pem: &[u8], password: Option<&str>) -> Result<PKey> {
     let encrypted = pem.windows(9).any(|w| w == b"ENCRYPTED");
-    // A callback even without a password, so OpenSSL never prompts on the terminal.
-    let key = PKey::private_key_from_pem_callback(pem, |buf| {
-        let pw = password.unwrap_or("").as_bytes();
-        if pw.len() > buf.len() {
-            return Ok(0);
-        }
-        buf[..pw.len()].copy_from_slice(pw);
-        Ok(pw.len())
-    });
+    // The password goes through a callback even when empty, so OpenSSL never prompts on the terminal.
+    let key = PKey::private_key_from_pem(pem, password.unwrap_or("").as_bytes());
     key.map_err(|_| {
         let why = match (encrypted, password.is_some()) {
             (true, false) => "the key is encrypted and tls.key_password is not set",
@@ -82,8 +75,9 @@ impl TlsContext {
         if !config.enabled {
             return Ok(None);
         }
+        ossl::load_library().map_err(Error::TlsConfig)?;
         let stamps = stamps(config);
-        let connector = Self::build(config)?;
+        let connector = Arc::new(Self::build(config)?);
         if !config.verify_hostname {
             warn!(
                 "TLS hostname verification is off (tls.verify_hostname=false): any certificate from a trusted CA \
@@ -101,7 +95,7 @@ impl TlsContext {
 
     /// The connector for the next connection, rebuilt first if a file changed. Files that changed into
     /// something unusable (half written, say) leave the previous ones in use, with a warning.
-    fn connector(&self) -> SslConnector {
+    fn connector(&self) -> Arc<SslContext> {
         let mut loaded = self.loaded.lock();
         let now = stamps(&self.config);
         if now != loaded.stamps {
@@ -109,7 +103,7 @@ impl TlsContext {
             match Self::build(&self.config) {
                 Ok(c) => {
                     info!("TLS files changed; the next connections use them");
-                    loaded.connector = c;
+                    loaded.connector = Arc::new(c);
                 }
                 Err(e) => warn!("{e}; the TLS files changed into something unusable, keeping the previous ones"),
             }
@@ -117,21 +111,15 @@ impl TlsContext {
         loaded.connector.clone()
     }
 
-    fn build(config: &TlsConfig) -> Result<SslConnector> {
-        let setup = |e: openssl::error::ErrorStack| Error::TlsConfig(format!("cannot set up OpenSSL: {e}"));
-        let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
-        b.set_min_proto_version(Some(SslVersion::TLS1_2)).map_err(setup)?;
-        b.set_verify(SslVerifyMode::PEER);
+    fn build(config: &TlsConfig) -> Result<SslContext> {
+        let setup = |e: String| Error::TlsConfig(format!("cannot set up OpenSSL: {e}"));
+        let mut b = SslContext::new_client().map_err(setup)?;
         if let Some(ca) = &config.ca_file {
             // Only the given CAs: the system store stays out when a CA file is named.
             let certs = certificates("tls.ca_file", ca, &read_file("tls.ca_file", ca)?)?;
-            let mut store = X509StoreBuilder::new().map_err(setup)?;
-            for c in certs {
-                store.add_cert(c).map_err(|e| {
-                    Error::TlsConfig(format!("tls.ca_file {}: cannot use a certificate: {e}", ca.display()))
-                })?;
-            }
-            b.set_cert_store(store.build());
+            b.trust_only(&certs).map_err(|e| {
+                Error::TlsConfig(format!("tls.ca_file {}: cannot use a certificate: {e}", ca.display()))
+            })?;
         }
         match (&config.cert_file, &config.key_file) {
             (None, None) => {}
@@ -152,7 +140,7 @@ impl TlsContext {
                     }
                 };
                 let key = private_key(key_path, &key_pem, config.key_password.as_ref().map(|s| s.expose()))?;
-                b.set_certificate(&leaf).map_err(|e| {
+                b.use_certificate(&leaf).map_err(|e| {
                     Error::TlsConfig(format!("tls.cert_file {}: unusable certificate: {e}", cert_path.display()))
                 })?;
                 for extra in chain {
@@ -165,56 +153,53 @@ impl TlsContext {
                         cert_path.display()
                     ))
                 };
-                b.set_private_key(&key).map_err(|_| mismatch())?;
-                b.check_private_key().map_err(|_| mismatch())?;
+                b.use_private_key(&key).map_err(|_| mismatch())?;
             }
         }
-        Ok(b.build())
+        Ok(b)
     }
 
     /// Runs the handshake on a connected, blocking socket (its timeouts bound the handshake).
     pub fn connect(&self, host: &HostPort, tcp: TcpStream) -> Result<TlsStream> {
-        let setup = |e: openssl::error::ErrorStack| Error::TlsHandshake(format!("{host}: cannot set up TLS: {e}"));
-        let mut c = self.connector().configure().map_err(setup)?;
-        c.set_verify_hostname(self.verify_hostname);
+        let setup = |e: String| Error::TlsHandshake(format!("{host}: cannot set up TLS: {e}"));
+        let mut ssl = Ssl::new(&self.connector(), tcp.as_raw_fd()).map_err(setup)?;
         // The name in the connect string: a DNS name (also sent as SNI), or an address checked against IP SANs.
-        match c.connect(&host.host, tcp) {
-            Ok(s) => {
-                debug!(
-                    "TLS to {host}: {} {}",
-                    s.ssl().version_str(),
-                    s.ssl().current_cipher().map_or("", |c| c.name())
-                );
-                Ok(TlsStream { ssl: s, read_wants_write: false })
+        let is_ip = host.host.parse::<std::net::IpAddr>().is_ok();
+        if !is_ip {
+            ssl.set_server_name(&host.host).map_err(setup)?;
+        }
+        if self.verify_hostname {
+            ssl.verify_host(&host.host, is_ip).map_err(setup)?;
+        }
+        match ssl.connect() {
+            Ok(()) => {
+                debug!("TLS to {host}: {}", ssl.describe());
+                Ok(TlsStream { ssl, tcp, read_wants_write: false })
             }
-            Err(HandshakeError::SetupFailure(e)) => Err(setup(e)),
-            Err(HandshakeError::Failure(mid)) | Err(HandshakeError::WouldBlock(mid)) => {
-                let verify = mid.ssl().verify_result();
-                if verify != X509VerifyResult::OK {
+            Err(e) => {
+                let verify = ssl.verify_result();
+                if verify != ossl::X509_V_OK {
                     return Err(self.rejected(host, verify));
                 }
-                let e = mid.error();
-                if let Some(io) = e.io_error() {
-                    let what = if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+                if !e.stack.is_empty() {
+                    return Err(self.refused(host, &e.stack));
+                }
+                let what = match e.os {
+                    _ if matches!(e.code, ossl::ERROR_WANT_READ | ossl::ERROR_WANT_WRITE) => "timed out".to_string(),
+                    Some(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                         "timed out".to_string()
-                    } else {
-                        io.to_string()
-                    };
-                    return Err(Error::ConnectionLoss(format!("TLS handshake with {host}: {what}")));
-                }
-                match e.ssl_error() {
-                    Some(stack) => Err(self.refused(host, &stack.to_string())),
-                    None => Err(Error::ConnectionLoss(format!(
-                        "TLS handshake with {host}: the server closed the connection"
-                    ))),
-                }
+                    }
+                    Some(io) => io.to_string(),
+                    None => "the server closed the connection".to_string(),
+                };
+                Err(Error::ConnectionLoss(format!("TLS handshake with {host}: {what}")))
             }
         }
     }
 
-    fn rejected(&self, host: &HostPort, verify: X509VerifyResult) -> Error {
+    fn rejected(&self, host: &HostPort, verify: std::ffi::c_long) -> Error {
         // Codes from OpenSSL's x509_vfy.h.
-        let hint = match verify.as_raw() {
+        let hint = match verify {
             62 | 64 => format!(" (the certificate is not for {})", host.host),
             2 | 18 | 19 | 20 | 21 => match &self.ca_file {
                 Some(ca) => format!(" (it is not signed by a CA in tls.ca_file {})", ca.display()),
@@ -224,7 +209,7 @@ impl TlsContext {
         };
         Error::TlsCertificateRejected(format!(
             "the certificate of {host} was rejected: {}{hint}",
-            verify.error_string()
+            ossl::verify_error_string(verify)
         ))
     }
 
@@ -245,16 +230,35 @@ impl TlsContext {
     /// A TLS failure behind an I/O error of an established stream (TLS 1.3 servers refuse a client
     /// certificate only after the handshake), as a clear error.
     pub fn classify(&self, host: &HostPort, e: &io::Error) -> Option<Error> {
-        let ssl = e.get_ref()?.downcast_ref::<openssl::ssl::Error>()?;
-        ssl.ssl_error().map(|stack| self.refused(host, &stack.to_string()))
+        let failure = e.get_ref()?.downcast_ref::<OpenSslError>()?;
+        Some(self.refused(host, &failure.0))
     }
 }
 
 fn warn_if_expired(path: &Path, cert: &X509) {
-    if let Ok(now) = Asn1Time::days_from_now(0) {
-        if cert.not_after() < now {
-            warn!("tls.cert_file {}: the certificate expired on {}", path.display(), cert.not_after());
-        }
+    if let Some(when) = cert.expired_on() {
+        warn!("tls.cert_file {}: the certificate expired on {when}", path.display());
+    }
+}
+
+/// OpenSSL's error queue behind an I/O error of an established stream (see [`TlsContext::classify`]).
+#[derive(Debug)]
+struct OpenSslError(String);
+
+impl std::fmt::Display for OpenSslError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OpenSslError {}
+
+/// A failed read or write as an I/O error: OpenSSL's reason when it gave one, else the socket's.
+fn io_error(e: SslFailure) -> io::Error {
+    match e.os {
+        _ if !e.stack.is_empty() => io::Error::other(OpenSslError(e.stack)),
+        Some(os) => os,
+        None => io::Error::other(format!("TLS failed (SSL_get_error {})", e.code)),
     }
 }
 
@@ -262,7 +266,9 @@ fn warn_if_expired(path: &Path, cert: &X509) {
 /// `WANT_WRITE` become `WouldBlock`; a read that needs to write first (a TLS 1.3 key update, say) is
 /// remembered so the loop waits for the socket to be writable and reads again.
 pub(crate) struct TlsStream {
-    ssl: SslStream<TcpStream>,
+    // Declared before the socket: the connection is freed before the socket is closed.
+    ssl: Ssl,
+    tcp: TcpStream,
     read_wants_write: bool,
 }
 
@@ -273,38 +279,37 @@ fn would_block() -> io::Error {
 impl Read for TlsStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read_wants_write = false;
-        loop {
-            match self.ssl.ssl_read(buf) {
-                Ok(n) => return Ok(n),
-                Err(e) => match e.code() {
-                    ErrorCode::ZERO_RETURN => return Ok(0),
-                    // A record that carried no application data; nothing blocked, so read on.
-                    ErrorCode::WANT_READ if e.io_error().is_none() => continue,
-                    ErrorCode::WANT_READ => return Err(would_block()),
-                    ErrorCode::WANT_WRITE => {
-                        self.read_wants_write = true;
-                        return Err(would_block());
-                    }
-                    // End of file without close_notify: the server closed (four-letter words do this).
-                    ErrorCode::SYSCALL if e.io_error().is_none() => return Ok(0),
-                    _ => return Err(e.into_io_error().unwrap_or_else(io::Error::other)),
-                },
-            }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.ssl.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => match e.code {
+                ossl::ERROR_ZERO_RETURN => Ok(0),
+                // OpenSSL reads past records without application data itself (SSL_MODE_AUTO_RETRY),
+                // so this means the socket has nothing more for now.
+                ossl::ERROR_WANT_READ => Err(would_block()),
+                ossl::ERROR_WANT_WRITE => {
+                    self.read_wants_write = true;
+                    Err(would_block())
+                }
+                // End of file without close_notify: the server closed (four-letter words do this).
+                ossl::ERROR_SYSCALL if e.os.is_none() && e.stack.is_empty() => Ok(0),
+                _ => Err(io_error(e)),
+            },
         }
     }
 }
 
 impl Write for TlsStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.ssl.ssl_write(buf) {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.ssl.write(buf) {
             Ok(n) => Ok(n),
-            Err(e) if matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE) && e.io_error().is_none() => {
-                Err(would_block())
-            }
-            Err(e) => match e.into_io_error() {
-                Ok(io) => Err(io),
-                Err(e) => Err(io::Error::other(e)),
-            },
+            Err(e) if matches!(e.code, ossl::ERROR_WANT_READ | ossl::ERROR_WANT_WRITE) => Err(would_block()),
+            Err(e) => Err(io_error(e)),
         }
     }
 
@@ -315,13 +320,13 @@ impl Write for TlsStream {
 
 impl Transport for TlsStream {
     fn fd(&self) -> RawFd {
-        self.ssl.get_ref().as_raw_fd()
+        self.tcp.as_raw_fd()
     }
     fn set_nonblocking(&mut self) -> io::Result<()> {
-        self.ssl.get_ref().set_nonblocking(true)
+        self.tcp.set_nonblocking(true)
     }
     fn has_buffered_input(&self) -> bool {
-        self.ssl.ssl().pending() > 0
+        self.ssl.pending() > 0
     }
     fn read_wants_write(&self) -> bool {
         self.read_wants_write
