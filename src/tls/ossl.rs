@@ -524,45 +524,38 @@ impl Ssl {
         SslFailure { code, os, stack: take_errors(api) }
     }
 
-    /// Runs the handshake (blocking or not, as the socket is).
-    pub fn connect(&mut self) -> Result<(), SslFailure> {
+    /// Runs one I/O call of OpenSSL on this connection with a clean error queue: its positive result, or
+    /// why it failed.
+    fn io_call(&mut self, call: impl FnOnce(&Api, *mut SSL) -> c_int) -> Result<c_int, SslFailure> {
         let api = loaded();
-        // SAFETY: the connection and its socket are alive.
+        // SAFETY: clearing this thread's error queue, so a failure reports only its own errors.
         unsafe { (api.ERR_clear_error)() };
-        let ret = unsafe { (api.SSL_connect)(self.0.as_ptr()) };
-        if ret == 1 {
-            Ok(())
+        let ret = call(api, self.0.as_ptr());
+        if ret > 0 {
+            Ok(ret)
         } else {
             Err(self.failure(api, ret))
         }
+    }
+
+    /// Runs the handshake (blocking or not, as the socket is).
+    pub fn connect(&mut self) -> Result<(), SslFailure> {
+        // SAFETY: the connection and its socket are alive.
+        self.io_call(|api, ssl| unsafe { (api.SSL_connect)(ssl) }).map(|_| ())
     }
 
     /// Reads decrypted bytes into `buf`.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, SslFailure> {
-        let api = loaded();
         let len = buf.len().min(c_int::MAX as usize) as c_int;
         // SAFETY: OpenSSL writes at most `len` bytes into `buf`.
-        unsafe { (api.ERR_clear_error)() };
-        let ret = unsafe { (api.SSL_read)(self.0.as_ptr(), buf.as_mut_ptr().cast(), len) };
-        if ret > 0 {
-            Ok(ret as usize)
-        } else {
-            Err(self.failure(api, ret))
-        }
+        self.io_call(|api, ssl| unsafe { (api.SSL_read)(ssl, buf.as_mut_ptr().cast(), len) }).map(|n| n as usize)
     }
 
     /// Encrypts and sends bytes of `buf` (maybe not all: partial writes are on).
     pub fn write(&mut self, buf: &[u8]) -> Result<usize, SslFailure> {
-        let api = loaded();
         let len = buf.len().min(c_int::MAX as usize) as c_int;
         // SAFETY: OpenSSL reads at most `len` bytes of `buf`.
-        unsafe { (api.ERR_clear_error)() };
-        let ret = unsafe { (api.SSL_write)(self.0.as_ptr(), buf.as_ptr().cast(), len) };
-        if ret > 0 {
-            Ok(ret as usize)
-        } else {
-            Err(self.failure(api, ret))
-        }
+        self.io_call(|api, ssl| unsafe { (api.SSL_write)(ssl, buf.as_ptr().cast(), len) }).map(|n| n as usize)
     }
 
     /// Decrypted bytes waiting inside OpenSSL.
