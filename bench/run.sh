@@ -53,9 +53,15 @@ if [[ -z ${BENCH_WORK:-} ]]; then
     gcc "${cflags[@]}" -o "$work/c" "$here/harness.c" "$here/c_client.c" -lzookeeper_mt -lpthread
     gcc "${cflags[@]}" -I"$repo/include" -o "$work/zkrs" "$here/harness.c" "$here/zkrs_client.c" \
         -L"$work" -l:"${soname:-libzkrs.so}" -Wl,-rpath,"$work" -lpthread
-    # the test servers' JVM stops at the first JIT tier (quick start-up); a benchmark wants the server's best
+    # the test servers' JVM stops at the first JIT tier (quick start-up); a benchmark wants the server's best.
+    # numWorkerThreads=0: the NIO selector thread reads and writes itself instead of handing every request to
+    # a worker thread and back. Measured on a 2-core VM: the server's CPU per pipelined get 45 -> 8 us, and
+    # with the default every client (raw socket included) ran at the same server-bound ~23k gets/s.
+    # BENCH_SERVER_WORKERS=default keeps the server's default pool.
+    server_props=()
+    [[ ${BENCH_SERVER_WORKERS:-0} == default ]] || server_props=(--jvm-prop "zookeeper.nio.numWorkerThreads=${BENCH_SERVER_WORKERS:-0}")
     BENCH_WORK=$work "$CARGO_TARGET_DIR/release/zkrs-testserver" run \
-        --jvm-arg -XX:TieredStopAtLevel=4 --jvm-arg -Xmx1g -- "$0" "$@"
+        --jvm-arg -XX:TieredStopAtLevel=4 --jvm-arg -Xmx1g "${server_props[@]}" -- "$0" "$@"
     exit $?
 fi
 : "${ZK_HOSTS:?}" "${BENCH_WORK:?}"
@@ -121,10 +127,10 @@ record() { # round client workload count [inflight]
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "warm-up: $WARMUP gets and $((WARMUP / 4)) creates+deletes with the raw client (the server's JIT)" >&2
+echo "warm-up: $WARMUP gets, $((WARMUP / 2)) creates+deletes and $WARMUP sets with the raw client (the server's JIT)" >&2
 "$work/raw" 127.0.0.1 "$port" get "$WARMUP" "$INFLIGHT" >/dev/null
 "$work/raw" 127.0.0.1 "$port" create "$((WARMUP / 2))" "$INFLIGHT" >/dev/null
-"$work/raw" 127.0.0.1 "$port" set "$((WARMUP / 4))" "$INFLIGHT" >/dev/null
+"$work/raw" 127.0.0.1 "$port" set "$WARMUP" "$INFLIGHT" >/dev/null
 
 # Syscalls of connecting and closing alone, subtracted from the pipelined runs' counts.
 for c in raw c zkrs kazoo; do record 0 "$c" get 0 "$INFLIGHT"; done
@@ -168,6 +174,6 @@ c_version=$(dpkg-query -W -f='${Version}' libzookeeper-mt2 2>/dev/null || echo "
 kazoo_version=$(python3 -c 'import kazoo.version; print(kazoo.version.__version__)' 2>/dev/null || echo "?")
 python3 "$here/table.py" "$results" \
     "ZooKeeper $zk_version on 127.0.0.1; libzookeeper_mt $c_version; kazoo $kazoo_version; $(nproc) cores" \
-    "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds in ${elapsed}s; syscalls counted with $syscounter; $placement" \
+    "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds in ${elapsed}s; syscalls counted with $syscounter; $placement; server's NIO worker threads: ${BENCH_SERVER_WORKERS:-0}" \
     "N=$N pipelined ($INFLIGHT in flight; kazoo $KAZOO_N), $SYNC_N sync gets (kazoo $KAZOO_SYNC_N), $WATCH_N watches (kazoo $KAZOO_WATCH_N), $SESSIONS sessions, TreeCache of $TREE_N nodes, $LOCK_N lock cycles (kazoo $KAZOO_LOCK_N)" \
     "${REPORT:-}"
