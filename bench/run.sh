@@ -9,7 +9,7 @@
 #
 # Overrides: ROUNDS, N (pipelined requests), INFLIGHT, SYNC_N, SYNC_PASSES, WATCH_N, SESSIONS, TREE_N, LOCK_N, KAZOO_LOCK_N, KAZOO_N, KAZOO_SYNC_N,
 # KAZOO_WATCH_N, WARMUP, REPORT (where the report goes; empty: none).
-# Needs what scripts/setup.sh installs (java + zookeeper, gcc, libzookeeper-mt-dev, kazoo, perf or strace).
+# Runs scripts/setup.sh first (java + zookeeper, gcc, libzookeeper-mt-dev, kazoo, perf or strace).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +42,8 @@ export ROUNDS N INFLIGHT SYNC_N SYNC_PASSES WATCH_N SESSIONS TREE_N LOCK_N KAZOO
 if [[ -z ${BENCH_WORK:-} ]]; then
     work=$(mktemp -d /tmp/zkrs-bench.XXXXXX)
     trap 'rm -rf "$work"' EXIT
+    # what the clients and the server need (installs only what is missing), as the demo and the tests do
+    "$repo/scripts/setup.sh" >&2
     echo "building..." >&2
     (cd "$repo" && cargo build --quiet --release --lib -p zkrs && cargo build --quiet --release -p zkrs-testserver)
     lib=$CARGO_TARGET_DIR/release/libzkrs.so
