@@ -253,3 +253,20 @@ fn twenty_threads_in_four_clients_never_exceed_the_limit_while_connections_drop(
         admin.get_children(&format!("{path}-__lock__"), None).unwrap().0.is_empty()
     });
 }
+
+#[test]
+fn close_ends_a_blocked_acquire_with_closed() {
+    let zk = connect();
+    let other = connect();
+    let path = unique("sem-close");
+    let holder = Semaphore::new(&zk, &path, "holder", 1).unwrap();
+    assert!(holder.acquire(true, None).unwrap());
+    let waiter = Arc::new(Semaphore::new(&other, &path, "waiter", 1).unwrap());
+    let w = waiter.clone();
+    let waiting = std::thread::spawn(move || w.acquire(true, None));
+    std::thread::sleep(Duration::from_millis(200));
+    other.close().unwrap();
+    // Closing is the caller's doing, not a lost session: kazoo's state is LOST, the error says Closed.
+    assert!(matches!(waiting.join().unwrap(), Err(Error::Closed | Error::Closing)));
+    holder.release().unwrap();
+}

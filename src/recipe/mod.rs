@@ -25,7 +25,7 @@ pub use watchers::{
 
 use crate::client::{Client, ListenerId};
 use crate::error::{Error, Result};
-use crate::state::KazooState;
+use crate::state::{KazooState, State};
 use crate::watch::Watcher;
 use parking_lot::{Condvar, Mutex};
 use rand::Rng;
@@ -141,8 +141,12 @@ impl Drop for StateWatch {
     }
 }
 
-/// Fails when the session a blocking call started in is gone: the client closed or kazoo's state LOST.
+/// Fails when the session a blocking call started in is gone: `Closed` once the client is closed,
+/// `SessionExpired` when kazoo's state is LOST or a new session replaced it.
 pub(crate) fn check_session(client: &Client, session_id: i64) -> Result<()> {
+    if client.state() == State::Closed {
+        return Err(Error::Closed);
+    }
     if client.kazoo_state() == KazooState::Lost || client.session_id() != session_id {
         return Err(Error::SessionExpired);
     }
@@ -177,6 +181,15 @@ pub(crate) fn delete_until_gone(client: &Client, path: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_client_is_closed_not_expired() {
+        // Never started: no server is needed, the state goes straight to Closed.
+        let client = Client::new(crate::config::Config::new("127.0.0.1:1")).unwrap();
+        client.close().unwrap();
+        assert_eq!(client.state(), State::Closed);
+        assert_eq!(check_session(&client, client.session_id()), Err(Error::Closed));
+    }
 
     #[test]
     fn sequences_are_numbers() {
