@@ -3,7 +3,8 @@
 //!
 //!   cargo test --test binding_ruby
 //!
-//! The tests get the server in ZK_HOSTS and the library in ZKRS_LIBRARY; this test fails when any
+//! The tests get the server in ZK_HOSTS, a reconfigurable 3-member ensemble in ZK_RECONFIG_HOSTS and
+//! ZK_RECONFIG_VICTIM, and the library in ZKRS_LIBRARY; this test fails when any
 //! minitest fails or errors, or when none ran. scripts/setup.sh installs ruby, ruby-ffi and ruby-minitest.
 
 mod common;
@@ -12,6 +13,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use zkrs_testserver::{Ensemble, ServerOptions};
 
 /// How long the whole minitest run may take before it is killed as hung.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
@@ -45,11 +47,24 @@ fn summary(out: &str) -> Option<(u32, u32, u32, u32)> {
 #[test]
 fn ruby_minitests_pass_against_a_real_server() {
     let hosts = common::hosts();
+    // For test_reconfig.rb: an ensemble whose membership the tests may change, one member to connect to,
+    // and a follower other than that member to remove (removing the leader or one's own server would cut
+    // the connection).
+    let reconfigurable = ServerOptions {
+        reconfig: true,
+        jvm_props: vec![("zookeeper.skipACL".into(), "yes".into())],
+        ..ServerOptions::default()
+    };
+    let ensemble = Ensemble::start_with(3, reconfigurable).expect("start a reconfigurable ensemble");
+    let leader = ensemble.leader();
+    let victim = (1..3).find(|i| Some(*i) != leader).unwrap();
     let mut child = Command::new("ruby")
         .current_dir(ruby_dir())
         .args(["-w", "-Ilib", "-e", "Dir['test/test_*.rb'].sort.each { |f| require File.expand_path(f) }"])
         .env("ZK_HOSTS", &hosts)
         .env("ZKRS_LIBRARY", library())
+        .env("ZK_RECONFIG_HOSTS", ensemble.member_connect_string(0))
+        .env("ZK_RECONFIG_VICTIM", (victim + 1).to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -257,6 +257,25 @@ module Zkrs
       Native.zkrs_client_info_list_free(list) if list
     end
 
+    # The ensemble's dynamic configuration (/zookeeper/config: "server.1=host:2888:3888:participant;..."
+    # lines and "version=..."), as [String, Stat]. A block is a one-shot watch on its next change.
+    def get_config(&watch)
+      out = Native.out_pointer
+      stat = Native::Stat.new
+      Zkrs.check(Native.zkrs_client_get_config(@ptr, Native.watcher(watch), out, stat))
+      [Native.take_text(out), Stat.from_native(stat)]
+    end
+
+    # Changes the ensemble's membership (servers with reconfigEnabled): incrementally with `joining`
+    # ("server.4=host:2888:3888;2181,...") and/or `leaving` ("4,5"), or in bulk with `new_members`.
+    # `from_config` is the expected config version (-1: any). Returns the new [config, Stat].
+    def reconfig(joining: nil, leaving: nil, new_members: nil, from_config: -1)
+      out = Native.out_pointer
+      stat = Native::Stat.new
+      Zkrs.check(Native.zkrs_client_reconfig(@ptr, joining, leaving, new_members, from_config, out, stat))
+      [Native.take_text(out), Stat.from_native(stat)]
+    end
+
     # Several reads in one round trip: `reads` is [[:get, path] | [:children, path], ...]; returns one
     # entry per read: [data, Stat] or names, or the read's own error (an Error instance, not raised).
     def multi_read(reads)
@@ -353,6 +372,16 @@ module Zkrs
 
     def sync_async(path)
       future(:void) { |out| Native.zkrs_client_sync_future(@ptr, path, out) }
+    end
+
+    def get_config_async(&watch)
+      future(:data) { |out| Native.zkrs_client_get_config_future(@ptr, Native.watcher(watch), out) }
+    end
+
+    def reconfig_async(joining: nil, leaving: nil, new_members: nil, from_config: -1)
+      future(:data) do |out|
+        Native.zkrs_client_reconfig_future(@ptr, joining, leaving, new_members, from_config, out)
+      end
     end
 
     def ensure_path_async(path)

@@ -141,6 +141,9 @@ module Zkrs
     attach_function :zkrs_client_get_ephemerals, [:client, :string, :pointer], :rc, blocking: true
     attach_function :zkrs_client_whoami, [:client, :pointer], :rc, blocking: true
     attach_function :zkrs_client_multi_read, [:client, :pointer, :size_t, :pointer], :rc, blocking: true
+    attach_function :zkrs_client_get_config, [:client, Watcher.by_ref, :pointer, Stat.by_ref], :rc, blocking: true
+    attach_function :zkrs_client_reconfig, [:client, :string, :string, :string, :int64, :pointer, Stat.by_ref], :rc,
+                    blocking: true
     attach_function :zkrs_read_results_len, [:pointer], :size_t
     attach_function :zkrs_read_results_get_data, [:pointer, :size_t, :pointer, :pointer, Stat.by_ref], :rc
     attach_function :zkrs_read_results_get_children, [:pointer, :size_t, :pointer], :rc
@@ -190,6 +193,8 @@ module Zkrs
     attach_function :zkrs_client_get_children_future, [:client, :string, Watcher.by_ref, :pointer], :rc
     attach_function :zkrs_client_sync_future, [:client, :string, :pointer], :rc
     attach_function :zkrs_client_ensure_path_future, [:client, :string, :pointer], :rc
+    attach_function :zkrs_client_get_config_future, [:client, Watcher.by_ref, :pointer], :rc
+    attach_function :zkrs_client_reconfig_future, [:client, :string, :string, :string, :int64, :pointer], :rc
     attach_function :zkrs_future_ready, [:future], :bool
     attach_function :zkrs_future_wait, [:future, :int32], :rc, blocking: true
     attach_function :zkrs_future_get, [:future, :int32], :rc, blocking: true
