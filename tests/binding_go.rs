@@ -99,7 +99,12 @@ fn go_binding() {
     run(go(&lib, &["vet", "./..."]), "go vet");
 
     let mut test = go(&lib, &["test", "-race", "-count=1", "-timeout", "180s", "-v", "./..."]);
-    test.env("ZK_HOSTS", common::hosts()).env("GODEBUG", "cgocheck=2");
+    // For TestGetConfigAndReconfig: one member to connect to and a follower it may remove.
+    let (ensemble, victim) = common::reconfigurable_ensemble();
+    test.env("ZK_HOSTS", common::hosts())
+        .env("ZK_RECONFIG_HOSTS", ensemble.member_connect_string(0))
+        .env("ZK_RECONFIG_VICTIM", (victim + 1).to_string())
+        .env("GODEBUG", "cgocheck=2");
     let out = run(test, "go test -race");
     for line in out.lines().filter(|l| l.starts_with("--- ")) {
         eprintln!("binding_go: {line}");

@@ -13,7 +13,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use zkrs_testserver::{Ensemble, ServerOptions};
 
 /// How long the whole minitest run may take before it is killed as hung.
 const RUN_LIMIT: Duration = Duration::from_secs(300);
@@ -47,17 +46,8 @@ fn summary(out: &str) -> Option<(u32, u32, u32, u32)> {
 #[test]
 fn ruby_minitests_pass_against_a_real_server() {
     let hosts = common::hosts();
-    // For test_reconfig.rb: an ensemble whose membership the tests may change, one member to connect to,
-    // and a follower other than that member to remove (removing the leader or one's own server would cut
-    // the connection).
-    let reconfigurable = ServerOptions {
-        reconfig: true,
-        jvm_props: vec![("zookeeper.skipACL".into(), "yes".into())],
-        ..ServerOptions::default()
-    };
-    let ensemble = Ensemble::start_with(3, reconfigurable).expect("start a reconfigurable ensemble");
-    let leader = ensemble.leader();
-    let victim = (1..3).find(|i| Some(*i) != leader).unwrap();
+    // For test_reconfig.rb: one member to connect to and a follower it may remove (server ids are 1-based).
+    let (ensemble, victim) = common::reconfigurable_ensemble();
     let mut child = Command::new("ruby")
         .current_dir(ruby_dir())
         .args(["-w", "-Ilib", "-e", "Dir['test/test_*.rb'].sort.each { |f| require File.expand_path(f) }"])

@@ -80,12 +80,7 @@ fn read_only_mode_when_the_quorum_is_lost() {
 
 #[test]
 fn get_config_and_reconfig() {
-    let opts = ServerOptions {
-        reconfig: true,
-        jvm_props: vec![("zookeeper.skipACL".into(), "yes".into())],
-        ..ServerOptions::default()
-    };
-    let ens = Ensemble::start_with(3, opts).unwrap();
+    let (ens, victim) = reconfigurable_ensemble();
     let zk = connect_to(&ens.member_connect_string(0));
     let (w, rx) = watcher();
     let (config, stat) = zk.get_config(Some(w)).unwrap();
@@ -93,8 +88,6 @@ fn get_config_and_reconfig() {
     assert!(config.contains("server.1=") && config.contains("server.3="), "{config}");
     assert!(config.contains("version="), "{config}");
     // Remove a follower the client is not connected to, so the change does not cut the connection.
-    let leader = ens.leader();
-    let victim = (1..3).find(|i| Some(*i) != leader).unwrap();
     let (changed, new_stat) = zk.reconfig(None, Some(&format!("{}", victim + 1)), None, -1).unwrap();
     let changed = String::from_utf8(changed).unwrap();
     assert!(!changed.contains(&format!("server.{}=", victim + 1)) && changed.contains("server.1="), "{changed}");

@@ -599,9 +599,4 @@ func TestVersionAndCommands(t *testing.T) {
 	if _, err := c.Command("NOPE"); !errors.Is(err, zkrs.ErrBadArguments) {
 		t.Fatalf("bad four-letter word: %v", err)
 	}
-	cfg, _, err := c.GetConfig(ctx(t))
-	if err != nil && !errors.Is(err, zkrs.ErrNoNode) {
-		t.Fatalf("get config: %v", err)
-	}
-	_ = cfg
 }

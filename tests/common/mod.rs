@@ -6,7 +6,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use zkrs::{Client, Config, StateEvent, WatchedEvent, Watcher};
-use zkrs_testserver::{ServerOptions, ZkServer};
+use zkrs_testserver::{Ensemble, ServerOptions, ZkServer};
 
 pub mod kazoo;
 
@@ -25,6 +25,20 @@ pub fn shared_options() -> ServerOptions {
 pub fn server() -> &'static ZkServer {
     static SERVER: OnceLock<ZkServer> = OnceLock::new();
     SERVER.get_or_init(|| ZkServer::start_with(shared_options()).expect("start ZooKeeper"))
+}
+
+/// A 3-member ensemble whose membership tests may change (reconfigEnabled, ACLs skipped so anyone may),
+/// and the index of a follower that is not member 0: removing it keeps a client of member 0 connected.
+pub fn reconfigurable_ensemble() -> (Ensemble, usize) {
+    let opts = ServerOptions {
+        reconfig: true,
+        jvm_props: vec![("zookeeper.skipACL".into(), "yes".into())],
+        ..ServerOptions::default()
+    };
+    let ensemble = Ensemble::start_with(3, opts).expect("start a reconfigurable ensemble");
+    let leader = ensemble.leader();
+    let follower = (1..3).find(|i| Some(*i) != leader).unwrap();
+    (ensemble, follower)
 }
 
 pub fn hosts() -> String {
