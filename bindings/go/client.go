@@ -296,10 +296,5 @@ func cBytes(b []byte) (*C.uint8_t, C.size_t) {
 	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
 }
 
-// SetLogLevel sets the level of zkrs's log (1 error ... 5 trace) for the whole process.
-func SetLogLevel(level int) error {
-	return callC("set log level", "", func() C.zkrs_rc { return C.zkrs_set_log_level(C.int32_t(level)) })
-}
-
 // Version is the version of the zkrs library in use, e.g. "0.1.0".
 func Version() string { return C.GoString(C.zkrs_version()) }

@@ -156,3 +156,8 @@ zkrs_rc gozk_partitioner_new(zkrs_client *c, const char *path, const char *const
     zkrs_free_fn release = h == 0 ? NULL : (zkrs_free_fn)gozkRelease;
     return zkrs_partitioner_new(c, path, items, items_len, identifier, time_boundary_ms, fn, UD(h), release, out);
 }
+
+zkrs_rc gozk_set_log_callback(uintptr_t h) {
+    if (h == 0) return zkrs_set_log_callback(NULL, NULL, NULL);
+    return zkrs_set_log_callback((zkrs_log_fn)gozkLog, UD(h), (zkrs_free_fn)gozkRelease);
+}

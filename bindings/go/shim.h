@@ -46,4 +46,7 @@ zkrs_rc gozk_election_run(zkrs_election *e, int32_t timeout_ms, uintptr_t h);
 zkrs_rc gozk_partitioner_new(zkrs_client *c, const char *path, const char *const *items, size_t items_len,
                             const char *identifier, int32_t time_boundary_ms, uintptr_t h, zkrs_partitioner **out);
 
+/* zkrs_set_log_callback with the gozkLog trampoline and handle h; h 0: back to stderr. */
+zkrs_rc gozk_set_log_callback(uintptr_t h);
+
 #endif
