@@ -10,6 +10,8 @@
  *  - Every pointer argument is checked: NULL where not allowed is ZKRS_RC_NULL_ARGUMENT, text that is
  *    not UTF-8 is ZKRS_RC_INVALID_UTF8. Text is NUL-terminated UTF-8; bytes are (const uint8_t *data,
  *    size_t len), where data may be NULL only when len is 0.
+ *  - Every int32_t timeout_ms is the same: -1 waits without limit, 0 does not wait, more waits that
+ *    many milliseconds; below -1 is ZKRS_RC_BAD_ARGUMENTS.
  *
  * OWNERSHIP
  *  - Objects returned through out-parameters (zkrs_config, zkrs_client, zkrs_buf, zkrs_string_list,

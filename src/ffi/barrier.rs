@@ -1,12 +1,12 @@
 //! `zkrs_barrier` and `zkrs_double_barrier`: kazoo's Barrier and DoubleBarrier for C.
 
 use super::client::{client_arg, zkrs_client, Handle};
+use super::timeout::wait_limit;
 use super::{code_of, fail, fail_with, finish, live_arg, out_arg, str_arg, zkrs_rc};
 use crate::error::{codes, Error};
 use crate::recipe::barrier::{Barrier, DoubleBarrier};
 use std::ffi::c_char;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A barrier (kazoo's `Barrier`): while the node at its path exists, `zkrs_barrier_wait` blocks.
 /// Created by `zkrs_barrier_new`, released by `zkrs_barrier_free` (before or after its client; once
@@ -24,11 +24,6 @@ pub struct zkrs_barrier {
 pub struct zkrs_double_barrier {
     client: Arc<Handle>,
     barrier: DoubleBarrier,
-}
-
-/// A C timeout: negative means no limit.
-pub(crate) fn wait_limit(timeout_ms: i32) -> Option<Duration> {
-    u64::try_from(timeout_ms).ok().map(Duration::from_millis)
 }
 
 unsafe fn barrier_arg<'a>(b: *mut zkrs_barrier) -> Result<&'a zkrs_barrier, zkrs_rc> {
@@ -91,7 +86,7 @@ pub unsafe extern "C" fn zkrs_barrier_remove(barrier: *mut zkrs_barrier, removed
 pub unsafe extern "C" fn zkrs_barrier_wait(barrier: *mut zkrs_barrier, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let b = try_arg!(barrier_arg(barrier));
-        match b.barrier.wait(wait_limit(timeout_ms)) {
+        match b.barrier.wait(try_arg!(wait_limit(timeout_ms))) {
             Ok(true) => codes::OK,
             Ok(false) => fail(codes::TIMEOUT, &format!("the barrier {} is still in place after {timeout_ms} ms", b.barrier.path())),
             Err(e) => fail_with(&e),
@@ -142,7 +137,7 @@ pub unsafe extern "C" fn zkrs_double_barrier_new(
 pub unsafe extern "C" fn zkrs_double_barrier_enter(barrier: *mut zkrs_double_barrier, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let b = try_arg!(double_barrier_arg(barrier));
-        code_of(b.barrier.enter(wait_limit(timeout_ms)))
+        code_of(b.barrier.enter(try_arg!(wait_limit(timeout_ms))))
     }
 }
 
@@ -152,7 +147,7 @@ pub unsafe extern "C" fn zkrs_double_barrier_enter(barrier: *mut zkrs_double_bar
 pub unsafe extern "C" fn zkrs_double_barrier_leave(barrier: *mut zkrs_double_barrier, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let b = try_arg!(double_barrier_arg(barrier));
-        code_of(b.barrier.leave(wait_limit(timeout_ms)))
+        code_of(b.barrier.leave(try_arg!(wait_limit(timeout_ms))))
     }
 }
 

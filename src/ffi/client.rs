@@ -2,6 +2,7 @@
 
 use super::buf::zkrs_buf;
 use super::config::zkrs_config;
+use super::timeout::wait_duration;
 use super::watch::zkrs_free_fn;
 use super::UserData;
 use super::{code_of, fail, finish, out_arg, ref_arg, str_arg, zkrs_rc};
@@ -12,7 +13,6 @@ use parking_lot::Mutex;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Once};
-use std::time::Duration;
 
 /// A ZooKeeper client. Every function taking a `zkrs_client *` may be called from any thread,
 /// concurrently. Created by `zkrs_client_new`; `zkrs_client_close` ends its activity (the handle stays
@@ -107,15 +107,6 @@ pub(crate) unsafe fn client_arg<'a>(c: *const zkrs_client) -> Result<&'a zkrs_cl
     Ok(c)
 }
 
-/// Milliseconds from C (negative: practically forever) to a Duration.
-pub(crate) fn timeout_ms(ms: i32) -> Duration {
-    if ms < 0 {
-        Duration::from_secs(100 * 365 * 24 * 3600)
-    } else {
-        Duration::from_millis(ms as u64)
-    }
-}
-
 /// Creates a client from a copy of `cfg` in `*out`. It does not connect until `zkrs_client_start`.
 /// Release it with `zkrs_client_free`. A bad connect string is `ZKRS_RC_BAD_ARGUMENTS` or
 /// `ZKRS_RC_INVALID_PATH` (chroot).
@@ -143,7 +134,7 @@ pub unsafe extern "C" fn zkrs_client_new(cfg: *const zkrs_config, out: *mut *mut
 pub unsafe extern "C" fn zkrs_client_start(c: *mut zkrs_client, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
-        code_of(c.client.start(self::timeout_ms(timeout_ms)))
+        code_of(c.client.start(try_arg!(wait_duration(timeout_ms))))
     }
 }
 
@@ -342,7 +333,7 @@ pub unsafe extern "C" fn zkrs_client_server_version(c: *mut zkrs_client, version
 pub unsafe extern "C" fn zkrs_client_dispatch(c: *mut zkrs_client, timeout_ms: i32, served_out: *mut usize) -> zkrs_rc {
     ffi_guard! {
         let c = try_arg!(client_arg(c));
-        finish(c.client.dispatch(self::timeout_ms(timeout_ms)), |n| {
+        finish(c.client.dispatch(try_arg!(wait_duration(timeout_ms))), |n| {
             if !served_out.is_null() {
                 *served_out = n;
             }

@@ -3,7 +3,8 @@
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
-use super::lock::{free_recipe, identifier_arg, set_lost_callback, wait_arg, write_list, zkrs_lost_fn, LostGate};
+use super::lock::{free_recipe, identifier_arg, set_lost_callback, write_list, zkrs_lost_fn, LostGate};
+use super::timeout::wait_arg;
 use super::watch::zkrs_free_fn;
 use super::{code_of, fail, fail_with, finish, live_arg, out_arg, str_arg};
 use crate::error::codes;

@@ -3,10 +3,11 @@
 
 use super::acl::zkrs_acl_list;
 use super::buf::{zkrs_buf, zkrs_string_list};
-use super::client::{client_arg, timeout_ms, zkrs_client, Handle};
+use super::client::{client_arg, zkrs_client, Handle};
 use super::ops::{create_options, zkrs_create_options};
 use super::server::zkrs_client_info_list;
 use super::stat::{write_stat, zkrs_stat};
+use super::timeout::wait_duration;
 use super::txn::{zkrs_read_results, zkrs_txn_results};
 use super::watch::{watcher_arg, zkrs_watcher};
 use super::{bytes_arg, fail, fail_with, finish, out_arg, ref_arg, str_arg, zkrs_rc, UserData};
@@ -421,7 +422,7 @@ pub unsafe extern "C" fn zkrs_future_ready(f: *const zkrs_future) -> bool {
 pub unsafe extern "C" fn zkrs_future_wait(f: *mut zkrs_future, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let f = try_arg!(ref_arg(f, "f"));
-        match f.inner.result(self::timeout_ms(timeout_ms)) {
+        match f.inner.result(try_arg!(wait_duration(timeout_ms))) {
             Ok(_) => codes::OK,
             Err(rc) => rc,
         }
@@ -434,7 +435,7 @@ pub unsafe extern "C" fn zkrs_future_wait(f: *mut zkrs_future, timeout_ms: i32) 
 pub unsafe extern "C" fn zkrs_future_get(f: *mut zkrs_future, timeout_ms: i32) -> zkrs_rc {
     ffi_guard! {
         let f = try_arg!(ref_arg(f, "f"));
-        match try_arg!(f.inner.result(self::timeout_ms(timeout_ms))) {
+        match try_arg!(f.inner.result(try_arg!(wait_duration(timeout_ms)))) {
             Ok(Value::Txn(results)) => results.rc(),
             Ok(_) => codes::OK,
             Err(e) => fail_with(&e),
@@ -449,7 +450,7 @@ fn wrong_kind(v: &Value, want: &str) -> zkrs_rc {
 /// The value of a future, waited for; its error if the operation failed.
 unsafe fn value(f: *mut zkrs_future, timeout: i32) -> std::result::Result<Value, zkrs_rc> {
     let f = ref_arg(f, "f")?;
-    match f.inner.result(timeout_ms(timeout))? {
+    match f.inner.result(wait_duration(timeout)?)? {
         Ok(v) => Ok(v),
         Err(e) => Err(fail_with(&e)),
     }

@@ -9,6 +9,7 @@
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
+use super::timeout::wait_arg;
 use super::watch::zkrs_free_fn;
 use super::{fail, fail_with, finish, live_arg, out_arg, ref_arg, str_arg, UserData};
 use crate::error::{codes, Error};
@@ -17,7 +18,6 @@ use parking_lot::ReentrantMutex;
 use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// `zkrs_lock_new` kind: kazoo's `Lock`, one holder at a time.
 pub const ZKRS_LOCK_EXCLUSIVE: i32 = 0;
@@ -113,16 +113,6 @@ impl LostGate {
             // SAFETY: as registered, once.
             unsafe { free(ud.0) };
         }
-    }
-}
-
-/// A C timeout to the Rust form: `(blocking, timeout)`.
-pub(crate) fn wait_arg(timeout_ms: i32) -> Result<(bool, Option<Duration>), zkrs_rc> {
-    match timeout_ms {
-        -1 => Ok((true, None)),
-        0 => Ok((false, None)),
-        ms if ms > 0 => Ok((true, Some(Duration::from_millis(ms as u64)))),
-        ms => Err(fail(codes::BAD_ARGUMENTS, &format!("timeout_ms {ms}: use -1 (no limit), 0 (try once) or more"))),
     }
 }
 

@@ -64,6 +64,7 @@ pub mod retry;
 pub mod semaphore;
 pub mod server;
 pub mod stat;
+mod timeout;
 pub mod tree_cache;
 pub mod txn;
 pub mod version;

@@ -1,8 +1,8 @@
 //! `zkrs_partitioner`: kazoo's SetPartitioner for C.
 
-use super::barrier::wait_limit;
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
+use super::timeout::wait_limit;
 use super::watch::zkrs_free_fn;
 use super::watchers::CallbackCtx;
 use super::{code_of, fail, fail_with, live_arg, out_arg, str_arg, zkrs_rc};
@@ -183,7 +183,7 @@ pub unsafe extern "C" fn zkrs_partitioner_wait_for_acquire(
 ) -> zkrs_rc {
     ffi_guard! {
         let p = try_arg!(live_partitioner_arg(partitioner));
-        match p.partitioner.wait_for_acquire(wait_limit(timeout_ms)) {
+        match p.partitioner.wait_for_acquire(try_arg!(wait_limit(timeout_ms))) {
             Ok(state) => {
                 if !state_out.is_null() {
                     *state_out = state_code(state);
@@ -210,7 +210,7 @@ pub unsafe extern "C" fn zkrs_partitioner_wait_for_change(
 ) -> zkrs_rc {
     ffi_guard! {
         let p = try_arg!(live_partitioner_arg(partitioner));
-        match p.partitioner.wait_for_change(seen_id, wait_limit(timeout_ms)) {
+        match p.partitioner.wait_for_change(seen_id, try_arg!(wait_limit(timeout_ms))) {
             Ok((state, id)) => {
                 if !state_out.is_null() {
                     *state_out = state_code(state);

@@ -2,6 +2,7 @@
 
 use super::buf::zkrs_buf;
 use super::client::{client_arg, zkrs_client, Handle};
+use super::timeout::wait_limit;
 use super::{bytes_arg, fail, fail_with, finish, live_arg, out_arg, str_arg, zkrs_rc};
 use crate::error::{codes, Error, Result};
 use crate::recipe::queue::{LockingQueue, Queue, MAX_PRIORITY};
@@ -159,7 +160,7 @@ pub unsafe extern "C" fn zkrs_queue_get(q: *mut zkrs_queue, timeout_ms: i32, dat
         let q = try_arg!(queue_arg(q));
         let data_out = try_arg!(out_arg(data_out, "data_out"));
         // -1 (any negative): no limit.
-        let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+        let timeout = try_arg!(wait_limit(timeout_ms));
         let got = q.get(timeout);
         match got {
             Ok(Some(value)) => {

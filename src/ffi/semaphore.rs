@@ -5,9 +5,9 @@ use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::lock::{
-    acquired_code, free_recipe, identifier_arg, released_code, set_lost_callback, wait_arg, write_list, zkrs_lost_fn,
-    LostGate,
+    acquired_code, free_recipe, identifier_arg, released_code, set_lost_callback, write_list, zkrs_lost_fn, LostGate,
 };
+use super::timeout::wait_arg;
 use super::watch::zkrs_free_fn;
 use super::{finish, live_arg, out_arg, str_arg};
 use crate::error::codes;

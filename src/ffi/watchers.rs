@@ -1,11 +1,11 @@
 //! kazoo's DataWatch, ChildrenWatch and PatientChildrenWatch for C: `zkrs_data_watch`,
 //! `zkrs_children_watch`, `zkrs_patient_children_watch`.
 
-use super::barrier::wait_limit;
 use super::buf::zkrs_string_list;
 use super::client::{client_arg, zkrs_client, Handle};
 use super::error::zkrs_rc;
 use super::stat::zkrs_stat;
+use super::timeout::wait_limit;
 use super::watch::{event_state, zkrs_free_fn, zkrs_watch_event};
 use super::{fail, fail_with, finish, out_arg, str_arg, to_cstring, UserData};
 use crate::error::codes;
@@ -312,7 +312,7 @@ pub unsafe extern "C" fn zkrs_patient_children_watch_wait(
     ffi_guard! {
         let w = try_arg!(patient_arg(w));
         let children_out = try_arg!(out_arg(children_out, "children_out"));
-        match w.watch.start(wait_limit(timeout_ms)) {
+        match w.watch.start(try_arg!(wait_limit(timeout_ms))) {
             Ok((children, changed)) => {
                 let list = try_arg!(zkrs_string_list::new(children));
                 *w.changed.lock() = Some(changed);
@@ -341,7 +341,7 @@ pub unsafe extern "C" fn zkrs_patient_children_watch_changed(
         let Some(changed) = w.changed.lock().clone() else {
             return fail(codes::BAD_ARGUMENTS, &format!("no zkrs_patient_children_watch_wait on {} has succeeded yet", w.path));
         };
-        match changed.wait(wait_limit(timeout_ms)) {
+        match changed.wait(try_arg!(wait_limit(timeout_ms))) {
             Some(_) => codes::OK,
             None => fail(codes::TIMEOUT, &format!("the children of {} are unchanged after {timeout_ms} ms", w.path)),
         }

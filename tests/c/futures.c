@@ -288,6 +288,10 @@ static void test_timeout_and_closing(void) {
     CHECK_OK(zkrs_future_then(g, on_then, &s));
     CHECK(!zkrs_future_ready(f));
     CHECK_RC(zkrs_future_wait(f, 0), ZKRS_RC_TIMEOUT);
+    /* -1 is the only negative timeout */
+    CHECK_RC_MSG(zkrs_future_wait(f, -2), ZKRS_RC_BAD_ARGUMENTS, "timeout_ms");
+    CHECK_RC_MSG(zkrs_future_get(f, INT32_MIN), ZKRS_RC_BAD_ARGUMENTS, "timeout_ms");
+    CHECK_RC_MSG(zkrs_client_start(c, -7), ZKRS_RC_BAD_ARGUMENTS, "timeout_ms");
     t0 = now_ms();
     CHECK_RC(zkrs_future_wait(f, 150), ZKRS_RC_TIMEOUT);
     long long waited = now_ms() - t0;

@@ -54,6 +54,7 @@ static void test_poll(const char *hosts) {
     CHECK(!readable(fd, 0));
     CHECK_OK(zkrs_client_dispatch(c, 0, &served));
     CHECK_INT(served, 0);
+    CHECK_RC_MSG(zkrs_client_dispatch(c, -2, &served), ZKRS_RC_BAD_ARGUMENTS, "timeout_ms");
 
     /* a completion waits for dispatch */
     done d = {0, 12345, 0};

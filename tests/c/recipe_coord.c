@@ -91,6 +91,7 @@ static void test_barrier(zkrs_client *c) {
 
     /* not in place: a wait returns at once */
     CHECK_OK(zkrs_barrier_wait(b, -1));
+    CHECK_RC_MSG(zkrs_barrier_wait(b, -2), ZKRS_RC_BAD_ARGUMENTS, "timeout_ms");
     bool removed = true;
     CHECK_OK(zkrs_barrier_remove(b, &removed));
     CHECK(!removed);

@@ -39,6 +39,8 @@ static void plain_queue(zkrs_client *c) {
     zkrs_buf *b = NULL;
     CHECK_RC(zkrs_queue_get(q, 0, &b), ZKRS_RC_TIMEOUT);
     CHECK(b == NULL);
+    CHECK_RC_MSG(zkrs_queue_get(q, -2, &b), ZKRS_RC_BAD_ARGUMENTS, "timeout_ms");
+    CHECK(b == NULL);
     long long t0 = now_ms();
     CHECK_RC(zkrs_queue_get(q, 200, &b), ZKRS_RC_TIMEOUT);
     CHECK(now_ms() - t0 >= 190);
