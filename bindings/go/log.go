@@ -40,11 +40,8 @@ func SetLogger(fn func(level LogLevel, message string)) error {
 		return callC("set logger", "", func() C.zkrs_rc { return C.gozk_set_log_callback(0) })
 	}
 	h := newHandle(logger(fn))
-	err := callC("set logger", "", func() C.zkrs_rc { return C.gozk_set_log_callback(C.uintptr_t(h)) })
-	if err != nil {
-		deleteHandle(h) // zkrs did not take it
-	}
-	return err
+	// Once called, zkrs owns the handle, also on failure: it is deleted by gozkRelease.
+	return callC("set logger", "", func() C.zkrs_rc { return C.gozk_set_log_callback(C.uintptr_t(h)) })
 }
 
 // logger is a SetLogger registration; its handle is deleted by gozkRelease after its last line.
