@@ -2,9 +2,8 @@
 //! waits that many milliseconds; anything below -1 is `ZKRS_RC_BAD_ARGUMENTS` (a negative number
 //! other than -1 is more likely a bug in the caller's arithmetic than a wish to wait forever).
 
-use super::fail;
+use super::{fail, zkrs_rc};
 use crate::error::codes;
-use crate::ffi::error::zkrs_rc;
 use std::time::Duration;
 
 /// How long "no limit" is for calls that take a `Duration`.
