@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// Retry is kazoo's retry policy (KazooRetry), as the library's own zkrs_retry: call an operation again
-// while it fails with a retriable code (connection loss, operation timeout, ...), sleeping between
-// tries with exponential backoff and jitter. The zero value is not useful; start from NewRetry.
+// Retry is kazoo's retry policy (KazooRetry): call an operation again while it fails with a retriable
+// code (connection loss, operation timeout, ...), sleeping between tries with exponential backoff and
+// jitter. It follows the rules of the library's zkrs_retry, written in Go because zkrs_retry_call's
+// sleeps cannot be ended by a context. The zero value is not useful; start from NewRetry.
 type Retry struct {
 	MaxTries     int           // calls in all; -1: no limit
 	Delay        time.Duration // the first sleep

@@ -260,20 +260,14 @@ module Zkrs
     # The ensemble's dynamic configuration (/zookeeper/config: "server.1=host:2888:3888:participant;..."
     # lines and "version=..."), as [String, Stat]. A block is a one-shot watch on its next change.
     def get_config(&watch)
-      out = Native.out_pointer
-      stat = Native::Stat.new
-      Zkrs.check(Native.zkrs_client_get_config(@ptr, Native.watcher(watch), out, stat))
-      [Native.take_text(out), Stat.from_native(stat)]
+      text_and_stat { |out, stat| Native.zkrs_client_get_config(@ptr, Native.watcher(watch), out, stat) }
     end
 
     # Changes the ensemble's membership (servers with reconfigEnabled): incrementally with `joining`
     # ("server.4=host:2888:3888;2181,...") and/or `leaving` ("4,5"), or in bulk with `new_members`.
     # `from_config` is the expected config version (-1: any). Returns the new [config, Stat].
     def reconfig(joining: nil, leaving: nil, new_members: nil, from_config: -1)
-      out = Native.out_pointer
-      stat = Native::Stat.new
-      Zkrs.check(Native.zkrs_client_reconfig(@ptr, joining, leaving, new_members, from_config, out, stat))
-      [Native.take_text(out), Stat.from_native(stat)]
+      text_and_stat { |out, stat| Native.zkrs_client_reconfig(@ptr, joining, leaving, new_members, from_config, out, stat) }
     end
 
     # Several reads in one round trip: `reads` is [[:get, path] | [:children, path], ...]; returns one
@@ -404,6 +398,14 @@ module Zkrs
       out = FFI::MemoryPointer.new(:int32)
       Zkrs.check(Native.public_send(fn, @ptr, out))
       out.read_int32
+    end
+
+    # Runs a call that returns text in a zkrs_buf and a stat: [String, Stat].
+    def text_and_stat
+      out = Native.out_pointer
+      stat = Native::Stat.new
+      Zkrs.check(yield(out, stat))
+      [Native.take_text(out), Stat.from_native(stat)]
     end
 
     def future(kind)
